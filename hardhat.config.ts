@@ -1,0 +1,64 @@
+import "dotenv/config";
+import { subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig } from "hardhat/config";
+import "@nomicfoundation/hardhat-toolbox";
+
+import { readEnv } from "./lib/config";
+import "./tasks";
+
+const SOLC_VERSION = "0.8.28";
+const env = readEnv();
+
+// Offline compilation: Hardhat would download solc; we use the wasm build shipped by the pinned `solc` package.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { version(): string };
+  return {
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: SOLC_VERSION,
+    longVersion: solc.version().replace(/\.Emscripten\.clang$/, ""),
+  };
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 10_000 },
+    },
+  },
+  paths: {
+    ignition: "deploy",
+  },
+  networks: {
+    hardhat: {
+      hardfork: "cancun",
+      // The chain id stays 31337 when forking a local `hardhat node`, so canonical addresses and
+      // contractNetworks are the same in both modes.
+      chains: { 31337: { hardforkHistory: { cancun: 0 } } },
+      ...(env.FORK_URL
+        ? { forking: { url: env.FORK_URL, ...(env.FORK_BLOCK_NUMBER ? { blockNumber: env.FORK_BLOCK_NUMBER } : {}) } }
+        : {}),
+    },
+    localhost: {
+      url: "http://127.0.0.1:8545",
+    },
+  },
+  mocha: {
+    timeout: 120_000,
+  },
+  gasReporter: {
+    enabled: env.REPORT_GAS ?? false,
+    offline: true,
+  },
+  typechain: {
+    outDir: "typechain-types",
+    target: "ethers-v6",
+  },
+};
+
+export default config;
