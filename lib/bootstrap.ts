@@ -2,6 +2,7 @@ import { getSingletonFactoryInfo } from "@safe-global/safe-singleton-factory";
 import { concat, keccak256 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
+import { UserError } from "./errors";
 import {
   BOOTSTRAP_SET,
   CANONICAL_SALT,
@@ -29,12 +30,7 @@ export interface BootstrapResult {
   transactions: number;
 }
 
-export class BootstrapError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BootstrapError";
-  }
-}
+export class BootstrapError extends UserError {}
 
 async function hasCode(hre: HardhatRuntimeEnvironment, address: string): Promise<boolean> {
   return (await hre.ethers.provider.getCode(address)) !== "0x";
