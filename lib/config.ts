@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import { UserError } from "./errors";
+
 /**
  * Environment configuration, read once and validated. Every key is documented in `.env.sample`.
  * A bad value fails fast with a message naming the variable and what to set.
@@ -24,12 +26,7 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+export class ConfigError extends UserError {}
 
 /** Parses an environment (process.env by default); empty strings count as unset. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {

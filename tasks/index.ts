@@ -1,1 +1,3 @@
-export {};
+// Every task is registered here; hardhat.config.ts imports this file once.
+import "./bootstrap";
+import "./treasury";

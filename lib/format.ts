@@ -1,0 +1,28 @@
+import { formatUnits } from "ethers";
+
+/** Output helpers shared by tasks and scripts: plain tables for people, JSON (bigints as strings) for machines. */
+
+export function table(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return "(none)";
+  const columns = Object.keys(rows[0]);
+  const cells = rows.map((row) => columns.map((c) => String(row[c] ?? "")));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+/** Formats a base-unit amount with the token's decimals and symbol, e.g. 1.5 ETH. */
+export function formatAmount(amount: bigint, decimals = 18, symbol = "ETH"): string {
+  const text = formatUnits(amount, decimals);
+  return `${text.endsWith(".0") ? text.slice(0, -2) : text} ${symbol}`;
+}
+
+/** "key: value" lines, aligned. */
+export function keyValues(entries: [string, unknown][]): string {
+  const width = Math.max(...entries.map(([k]) => k.length));
+  return entries.map(([k, v]) => `${(k + ":").padEnd(width + 2)}${String(v)}`).join("\n");
+}

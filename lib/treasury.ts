@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import { getAddress, isAddress, ZeroAddress } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { z } from "zod";
+
+import { UserError } from "./errors";
+import TreasuryModule, { TREASURY_MODULE_ID } from "../deploy/modules/Treasury";
+import { canonicalContract, DEFAULT_SAFE_VERSION, SAFE_VERSIONS, type SafeVersion } from "./safe/canonical";
+import { resolveSafeSetup, type ResolvedSafeSetup } from "./safe/create";
+
+/** Raised for a bad parameters file: lists every field at fault; nothing has been sent when it is thrown. */
+export class TreasuryParamsError extends UserError {
+  constructor(
+    readonly problems: { field: string; message: string }[],
+    source: string,
+  ) {
+    super(
+      `Invalid treasury parameters in ${source}; nothing was sent:\n` +
+        problems.map((p) => `  ${p.field}: ${p.message}`).join("\n"),
+    );
+  }
+}
+
+const SENTINEL = "0x0000000000000000000000000000000000000001";
+
+const address = z.string().superRefine((value, ctx) => {
+  if (!isAddress(value)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not an address (0x + 40 hex digits)` });
+  } else if (value !== value.toLowerCase() && value.slice(2) !== value.slice(2).toUpperCase() && getAddress(value) !== value) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" has a bad checksum: did you mean ${getAddress(value)}?` });
+  } else if ([ZeroAddress, SENTINEL].includes(getAddress(value))) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${value} cannot be an owner (reserved by Safe)` });
+  }
+});
+
+const TreasuryParamsSchema = z
+  .object({
+    owners: z.array(address).min(1, "give at least one owner"),
+    threshold: z.number({ invalid_type_error: "must be a number" }).int("must be a whole number"),
+    saltNonce: z
+      .union([z.string().regex(/^\d+$/, "must be a decimal integer"), z.number().int().nonnegative()])
+      .default("0")
+      .transform((v) => BigInt(v)),
+    safeVersion: z
+      .enum(SAFE_VERSIONS, { errorMap: () => ({ message: `must be one of ${SAFE_VERSIONS.join(", ")}` }) })
+      .default(DEFAULT_SAFE_VERSION),
+    l2: z.boolean().default(false),
+    setupTo: address.optional(),
+    setupData: z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "must be 0x-prefixed hex bytes").optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const seen = new Map<string, number>();
+    p.owners.forEach((o, i) => {
+      if (!isAddress(o)) return;
+      const key = o.toLowerCase();
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["owners", i],
+          message: `duplicate owner ${o} (also owners[${seen.get(key)}])`,
+        });
+      } else seen.set(key, i);
+    });
+    if (p.threshold < 1 || p.threshold > p.owners.length) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["threshold"],
+        message: `must be between 1 and the number of owners (${p.owners.length}), got ${p.threshold}`,
+      });
+    }
+    if ((p.setupTo === undefined) !== (p.setupData === undefined)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["setupTo"], message: "setupTo and setupData go together" });
+    }
+  });
+
+export type TreasuryParams = z.infer<typeof TreasuryParamsSchema> & { safeVersion: SafeVersion };
+
+function fieldName(path: (string | number)[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`), TREASURY_MODULE_ID);
+}
+
+/** Validates an Ignition parameters object ({ "Treasury": {...} }); throws TreasuryParamsError naming each field. */
+export function parseTreasuryParams(raw: unknown, source = "parameters"): TreasuryParams {
+  const section = (raw as Record<string, unknown> | null)?.[TREASURY_MODULE_ID];
+  if (section === undefined) {
+    throw new TreasuryParamsError([{ field: TREASURY_MODULE_ID, message: "missing: the file needs a \"Treasury\" object" }], source);
+  }
+  const parsed = TreasuryParamsSchema.safeParse(section);
+  if (!parsed.success) {
+    throw new TreasuryParamsError(
+      parsed.error.issues.map((i) => ({ field: fieldName(i.path), message: i.message })),
+      source,
+    );
+  }
+  return { ...parsed.data, owners: parsed.data.owners.map((o) => getAddress(o)) };
+}
+
+export function readTreasuryParams(file: string): TreasuryParams {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new TreasuryParamsError([{ field: "(file)", message: (error as Error).message }], file);
+  }
+  return parseTreasuryParams(raw, file);
+}
+
+/** The deterministic Safe setup the parameters describe (address predicted without touching a chain). */
+export function treasurySetup(params: TreasuryParams): ResolvedSafeSetup & { fallbackHandler: string } {
+  const fallbackHandler = canonicalContract(params.safeVersion, "compatibilityFallbackHandler").address;
+  return {
+    ...resolveSafeSetup({
+      owners: params.owners,
+      threshold: params.threshold,
+      saltNonce: params.saltNonce,
+      version: params.safeVersion,
+      l2: params.l2,
+      to: params.setupTo,
+      data: params.setupData,
+      fallbackHandler,
+    }),
+    fallbackHandler,
+  };
+}
+
+export interface TreasuryDeployment {
+  address: string;
+  status: "deployed" | "present";
+  version: SafeVersion;
+  setup: ResolvedSafeSetup;
+}
+
+/**
+ * Deploys the treasury Safe with the Treasury Ignition module, after checking that the chain has the canonical
+ * Safe contracts. Idempotent: an existing Safe at the predicted address is returned untouched.
+ */
+export async function deployTreasury(hre: HardhatRuntimeEnvironment, params: TreasuryParams): Promise<TreasuryDeployment> {
+  const setup = treasurySetup(params);
+  const base = { version: params.safeVersion, setup, address: setup.predictedAddress };
+  if ((await hre.ethers.provider.getCode(setup.predictedAddress)) !== "0x") return { ...base, status: "present" };
+  for (const required of [setup.singleton, setup.proxyFactory, setup.fallbackHandler]) {
+    if ((await hre.ethers.provider.getCode(required)) === "0x") {
+      throw new UserError(
+        `Safe ${params.safeVersion} contract ${required} is missing on this chain: run \`npx hardhat safe:bootstrap\` first.`,
+      );
+    }
+  }
+  const { treasury } = await hre.ignition.deploy(TreasuryModule, {
+    parameters: {
+      [TREASURY_MODULE_ID]: {
+        owners: params.owners,
+        threshold: params.threshold,
+        saltNonce: params.saltNonce.toString(),
+        singleton: setup.singleton,
+        proxyFactory: setup.proxyFactory,
+        fallbackHandler: setup.fallbackHandler,
+        setupTo: params.setupTo ?? ZeroAddress,
+        setupData: params.setupData ?? "0x",
+      },
+    },
+    deploymentId: `treasury-${setup.predictedAddress.toLowerCase()}`,
+  });
+  const deployed = await treasury.getAddress();
+  if (deployed !== setup.predictedAddress) {
+    throw new Error(`Treasury deployed at ${deployed}, expected ${setup.predictedAddress}.`);
+  }
+  return { ...base, status: "deployed" };
+}
