@@ -22,6 +22,7 @@ import {
   time,
   Verdict,
 } from "./fixtures";
+import { hermetic } from "./hermetic";
 
 const TEN = parseEther("10");
 
@@ -30,6 +31,8 @@ for (const [version, fixture] of [
   ["1.4.1", guardedSafe141],
 ] as const) {
   describe(`TreasuryGuard (Safe ${version}, transaction guard)`, function () {
+    hermetic();
+
     describe("installation", function () {
       it("is the Safe's guard and enabled module, with the initial policy", async function () {
         const f = await loadFixture(fixture);

@@ -101,6 +101,8 @@ export async function guardedSafe(version: SafeVersion) {
     owners: await Promise.all(owners.map((o) => o.getAddress())),
     threshold: 2,
     version,
+    // Distinct from the default salt other suites use for the same owners.
+    saltNonce: 0x7ea5_6a7dn,
   });
   await (await signers[0].sendTransaction({ to: safeAddress, value: parseEther("100") })).wait();
   await (await token.mint(safeAddress, parseEther("10000"))).wait();
