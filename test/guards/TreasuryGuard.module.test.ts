@@ -9,7 +9,7 @@ import {
   DAY,
   DELEGATECALL,
   ETH,
-  guardedSafe150,
+  guardedSafe,
   MODULE_GUARD_SLOT,
   queueTx,
   Reason,
@@ -21,6 +21,7 @@ import { hermetic } from "./hermetic";
 
 const TEN = parseEther("10");
 const SENTINEL = "0x0000000000000000000000000000000000000001";
+const guardedSafe150 = () => guardedSafe("1.5.0");
 
 describe("TreasuryGuard (Safe 1.5.0, module guard)", function () {
   hermetic();

@@ -11,8 +11,7 @@ import {
   erc20,
   ETH,
   GUARD_SLOT,
-  guardedSafe141,
-  guardedSafe150,
+  guardedSafe,
   HOUR,
   queueTx,
   QueueState,
@@ -25,6 +24,8 @@ import {
 import { hermetic } from "./hermetic";
 
 const TEN = parseEther("10");
+const guardedSafe150 = () => guardedSafe("1.5.0");
+const guardedSafe141 = () => guardedSafe("1.4.1");
 
 for (const [version, fixture] of [
   ["1.5.0", guardedSafe150],

@@ -156,8 +156,8 @@ export async function guardedSafe(version: SafeVersion) {
   };
 }
 
-export const guardedSafe150 = () => guardedSafe("1.5.0");
-export const guardedSafe141 = () => guardedSafe("1.4.1");
+// loadFixture caches by function identity and each suite restores the chain when it ends (see hermetic.ts), so
+// every test file declares its own fixture functions: `const fixture = () => guardedSafe("1.5.0")`.
 
 /** Queues `tx` through an instant Safe transaction and returns its id and eta. */
 export async function queueTx(
