@@ -709,23 +709,82 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (data.length < 68 || _word(data, 4) != 0x20) revert MalformedBatch();
         uint256 length = _word(data, 36);
         if (length > data.length - 68) revert MalformedBatch();
-        bytes calldata payload = data[68:68 + length];
-        uint256 i;
-        while (i < length) {
-            // i < length throughout, so length - i does not underflow; each step adds 85 + dataLength <= length - i.
+        // Absolute calldata offsets of the payload: [start, start + length). data lies within calldata and
+        // 68 + length <= data.length: no overflow.
+        unchecked {
+            uint256 start = _offset(data) + 68;
+            _classifyEntries(c, safe, start, start + length, zeroIsSafe);
+        }
+    }
+
+    /// @dev The entries of a MultiSendCallOnly payload at absolute calldata offsets [p, end).
+    function _classifyEntries(Classification memory c, address safe, uint256 p, uint256 end, bool zeroIsSafe) private view {
+        Run memory run;
+        while (p < end) {
+            // p < end throughout, so end - p does not underflow; each step adds 85 + dataLength <= end - p.
             unchecked {
-                if (length - i < 85) revert MalformedBatch();
-                uint256 head = _word(payload, i);
-                if (head >> 248 != 0) revert MalformedBatch(); // operation must be CALL
-                address to = address(uint160(head >> 88));
-                uint256 value = _word(payload, i + 21);
-                uint256 dataLength = _word(payload, i + 53);
-                if (dataLength > length - i - 85) revert MalformedBatch();
+                if (end - p < 85) revert MalformedBatch();
+                address to;
+                {
+                    uint256 head = _load(p);
+                    if (head >> 248 != 0) revert MalformedBatch(); // operation must be CALL
+                    to = address(uint160(head >> 88));
+                }
+                uint256 value = _load(p + 21);
+                uint256 dataLength = _load(p + 53);
+                if (dataLength > end - p - 85) revert MalformedBatch();
                 if (to == address(0) && zeroIsSafe) to = safe;
-                _classifyCall(c, safe, to, value, payload[i + 85:i + 85 + dataLength]);
-                i += 85 + dataLength;
+                if (
+                    dataLength != 68 ||
+                    value != 0 ||
+                    to == safe ||
+                    to == address(this) ||
+                    !_batchTransfer(c, run, safe, to, p + 85)
+                ) {
+                    _classifyCall(c, safe, to, value, _slice(p + 85, dataLength));
+                }
+                p += 85 + dataLength;
             }
         }
+        if (run.amount != 0) _addOutflow(c, run.token, run.amount);
+    }
+
+    /// @dev A run of consecutive ERC20 transfer() outflows of one token in a batch, summed before joining.
+    struct Run {
+        address token;
+        uint256 amount;
+    }
+
+    /**
+     * @dev Batch fast path for a 68-byte call at calldata offset `p` to `token` (not the Safe, not the guard, no value):
+     *      if it is transfer(recipient, amount) with amount > 0 and recipient != Safe, judges it exactly as
+     *      _classifyTokenCall does (recipient checked, amount summed) and returns true; else returns false.
+     */
+    function _batchTransfer(
+        Classification memory c,
+        Run memory run,
+        address safe,
+        address token,
+        uint256 p
+    ) private view returns (bool) {
+        if (bytes4(bytes32(_load(p))) != TRANSFER) return false;
+        address recipient = address(uint160(_load(p + 4)));
+        uint256 amount = _load(p + 36);
+        if (amount == 0 || recipient == safe) return false;
+        if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+        if (token == run.token && run.amount != 0) {
+            uint256 sum;
+            // Saturating, as in _addOutflow.
+            unchecked {
+                sum = run.amount + amount;
+            }
+            run.amount = sum < amount ? type(uint256).max : sum;
+        } else {
+            if (run.amount != 0) _addOutflow(c, run.token, run.amount);
+            run.token = token;
+            run.amount = amount;
+        }
+        return true;
     }
 
     function _classifyCall(
@@ -926,6 +985,11 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     function _outflow(Classification memory c, address safe, address asset, address recipient, uint256 amount) private view {
         if (amount == 0 || recipient == safe) return;
         if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+        _addOutflow(c, asset, amount);
+    }
+
+    /// @dev Adds `amount` to the sum of `asset`.
+    function _addOutflow(Classification memory c, address asset, uint256 amount) private pure {
         uint256 count = c.count;
         address[] memory assets = c.assets;
         uint256[] memory amounts = c.amounts;
@@ -935,8 +999,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                 // Saturating: a sum beyond 2^256 is over any cap and reverts CapExceeded, not a panic.
                 unchecked {
                     sum = amounts[i] + amount;
-                    amounts[i] = sum < amount ? type(uint256).max : sum;
                 }
+                amounts[i] = sum < amount ? type(uint256).max : sum;
                 return;
             }
         }
@@ -1029,6 +1093,27 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     function _word(bytes calldata data, uint256 offset) private pure returns (uint256 word) {
         assembly ("memory-safe") {
             word := calldataload(add(data.offset, offset))
+        }
+    }
+
+    /// @dev The word at absolute calldata offset `p` (callers check bounds).
+    function _load(uint256 p) private pure returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := calldataload(p)
+        }
+    }
+
+    function _offset(bytes calldata data) private pure returns (uint256 offset) {
+        assembly ("memory-safe") {
+            offset := data.offset
+        }
+    }
+
+    /// @dev The calldata slice [p, p + length) (callers check bounds).
+    function _slice(uint256 p, uint256 length) private pure returns (bytes calldata slice) {
+        assembly ("memory-safe") {
+            slice.offset := p
+            slice.length := length
         }
     }
 
