@@ -717,74 +717,88 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         }
     }
 
-    /// @dev The entries of a MultiSendCallOnly payload at absolute calldata offsets [p, end).
+    /**
+     * @dev The entries of a MultiSendCallOnly payload at absolute calldata offsets [p, end). ERC20 transfer() entries
+     *      (68 bytes of data, no value, to a token other than the Safe and the guard, amount > 0, recipient other than
+     *      the Safe) take an inline path that judges them exactly as _classifyTokenCall does: the recipient must be
+     *      whitelisted and consecutive transfers of one token are summed (a "run") before joining the outflows.
+     *      Every other entry goes through _classifyCall.
+     */
     function _classifyEntries(Classification memory c, address safe, uint256 p, uint256 end, bool zeroIsSafe) private view {
-        Run memory run;
+        // st: [0] run token, [1] run amount, [2] flushed token, [3] flushed amount, [4] slot of _recipients[safe]
+        // (in memory: the stack cannot hold them all).
+        uint256[5] memory st;
+        assembly ("memory-safe") {
+            mstore(0x00, safe)
+            mstore(0x20, _recipients.slot)
+            mstore(add(st, 0x80), keccak256(0x00, 0x40))
+        }
         while (p < end) {
-            // p < end throughout, so end - p does not underflow; each step adds 85 + dataLength <= end - p.
+            address to;
+            uint256 value;
+            uint256 dataLength;
+            uint256 flags; // 1: malformed, 2: handled inline, 4: recipient not whitelisted, 8: run flushed
+            assembly ("memory-safe") {
+                let head := calldataload(p)
+                to := shr(96, shl(8, head))
+                value := calldataload(add(p, 21))
+                dataLength := calldataload(add(p, 53))
+                // Fewer than 85 bytes left, an operation other than CALL, or data beyond the payload. (When fewer
+                // than 85 bytes are left, the wrapped subtraction below is irrelevant: the entry is malformed.)
+                if or(or(lt(sub(end, p), 85), shr(248, head)), gt(dataLength, sub(sub(end, p), 85))) {
+                    flags := 1
+                }
+                if and(iszero(to), zeroIsSafe) {
+                    to := safe
+                }
+                if and(iszero(flags), and(eq(dataLength, 68), iszero(value))) {
+                    if iszero(or(eq(to, safe), eq(to, address()))) {
+                        let recipient := shr(96, shl(96, calldataload(add(p, 89))))
+                        let amount := calldataload(add(p, 121))
+                        // transfer(address,uint256)
+                        if and(eq(shr(224, calldataload(add(p, 85))), 0xa9059cbb), iszero(or(iszero(amount), eq(recipient, safe)))) {
+                            flags := 2
+                            mstore(0x00, recipient)
+                            mstore(0x20, mload(add(st, 0x80)))
+                            if iszero(sload(keccak256(0x00, 0x40))) {
+                                flags := 6
+                            }
+                            let runAmount := mload(add(st, 0x20))
+                            switch and(eq(to, mload(st)), iszero(iszero(runAmount)))
+                            case 1 {
+                                // Saturating: a sum beyond 2^256 is over any cap.
+                                let sum := add(runAmount, amount)
+                                if lt(sum, amount) {
+                                    sum := not(0)
+                                }
+                                mstore(add(st, 0x20), sum)
+                            }
+                            default {
+                                if runAmount {
+                                    flags := or(flags, 8)
+                                    mstore(add(st, 0x40), mload(st))
+                                    mstore(add(st, 0x60), runAmount)
+                                }
+                                mstore(st, to)
+                                mstore(add(st, 0x20), amount)
+                            }
+                        }
+                    }
+                }
+            }
+            if (flags == 0) {
+                _classifyCall(c, safe, to, value, _slice(p + 85, dataLength));
+            } else {
+                if (flags & 1 != 0) revert MalformedBatch();
+                if (flags & 4 != 0) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+                if (flags & 8 != 0) _addOutflow(c, address(uint160(st[2])), st[3]);
+            }
+            // 85 + dataLength <= end - p (checked above): no overflow, p stays <= end.
             unchecked {
-                if (end - p < 85) revert MalformedBatch();
-                address to;
-                {
-                    uint256 head = _load(p);
-                    if (head >> 248 != 0) revert MalformedBatch(); // operation must be CALL
-                    to = address(uint160(head >> 88));
-                }
-                uint256 value = _load(p + 21);
-                uint256 dataLength = _load(p + 53);
-                if (dataLength > end - p - 85) revert MalformedBatch();
-                if (to == address(0) && zeroIsSafe) to = safe;
-                if (
-                    dataLength != 68 ||
-                    value != 0 ||
-                    to == safe ||
-                    to == address(this) ||
-                    !_batchTransfer(c, run, safe, to, p + 85)
-                ) {
-                    _classifyCall(c, safe, to, value, _slice(p + 85, dataLength));
-                }
                 p += 85 + dataLength;
             }
         }
-        if (run.amount != 0) _addOutflow(c, run.token, run.amount);
-    }
-
-    /// @dev A run of consecutive ERC20 transfer() outflows of one token in a batch, summed before joining.
-    struct Run {
-        address token;
-        uint256 amount;
-    }
-
-    /**
-     * @dev Batch fast path for a 68-byte call at calldata offset `p` to `token` (not the Safe, not the guard, no value):
-     *      if it is transfer(recipient, amount) with amount > 0 and recipient != Safe, judges it exactly as
-     *      _classifyTokenCall does (recipient checked, amount summed) and returns true; else returns false.
-     */
-    function _batchTransfer(
-        Classification memory c,
-        Run memory run,
-        address safe,
-        address token,
-        uint256 p
-    ) private view returns (bool) {
-        if (bytes4(bytes32(_load(p))) != TRANSFER) return false;
-        address recipient = address(uint160(_load(p + 4)));
-        uint256 amount = _load(p + 36);
-        if (amount == 0 || recipient == safe) return false;
-        if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
-        if (token == run.token && run.amount != 0) {
-            uint256 sum;
-            // Saturating, as in _addOutflow.
-            unchecked {
-                sum = run.amount + amount;
-            }
-            run.amount = sum < amount ? type(uint256).max : sum;
-        } else {
-            if (run.amount != 0) _addOutflow(c, run.token, run.amount);
-            run.token = token;
-            run.amount = amount;
-        }
-        return true;
+        if (st[1] != 0) _addOutflow(c, address(uint160(st[0])), st[1]);
     }
 
     function _classifyCall(
