@@ -900,7 +900,13 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             return;
         } else if (selector == this.setCap.selector) {
             if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
-            loosens = _word(data, 36) > _caps[safe][_address(data, 4)];
+            // Raising the cap as set or the enforced (rounded) cap is loosening: rounding is monotonic only up to one
+            // unit of the mantissa at exponent boundaries, so both are compared.
+            address asset = _address(data, 4);
+            uint256 newCap = _word(data, 36);
+            loosens =
+                newCap > _caps[safe][asset] ||
+                _decodeCap(_encodeCap(newCap)) > _decodeCap(_windows[safe][asset].extra());
         } else if (selector == this.setRecipient.selector) {
             if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
             loosens = _word(data, 36) != 0 && !_recipients[safe][_address(data, 4)];
