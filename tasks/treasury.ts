@@ -10,30 +10,41 @@ interface TreasuryDeployArgs {
   dryRun: boolean;
 }
 
-task("treasury:deploy", "Create the treasury Safe from an Ignition parameters file (validated before anything is sent)")
-  .addParam("parameters", "Ignition parameters file with a \"Treasury\" object", "deploy/parameters/example.json")
+task<TreasuryDeployArgs>(
+  "treasury:deploy",
+  "Create the treasury Safe from an Ignition parameters file (validated before anything is sent)",
+)
+  .addParam("parameters", 'Ignition parameters file with a "Treasury" object', "deploy/parameters/example.json")
   .addFlag("dryRun", "Validate and print the predicted address without sending anything")
   .addFlag("json", "Print JSON")
-  .setAction<TreasuryDeployArgs>(async (args, hre) =>
+  .setAction(async (args, hre) =>
     userFacing(async () => {
       const params = readTreasuryParams(args.parameters);
       if (args.dryRun) {
         const setup = treasurySetup(params);
-        console.log(args.json ? toJson({ ...params, predictedAddress: setup.predictedAddress }) : keyValues([
-          ["predicted address", setup.predictedAddress],
-          ["safe version", params.safeVersion],
-          ["owners", params.owners.join(", ")],
-          ["threshold", `${params.threshold} of ${params.owners.length}`],
-        ]));
+        console.log(
+          args.json
+            ? toJson({ ...params, predictedAddress: setup.predictedAddress })
+            : keyValues([
+                ["predicted address", setup.predictedAddress],
+                ["safe version", params.safeVersion],
+                ["owners", params.owners.join(", ")],
+                ["threshold", `${params.threshold} of ${params.owners.length}`],
+              ]),
+        );
         return;
       }
       const result = await deployTreasury(hre, params);
-      console.log(args.json ? toJson({ address: result.address, status: result.status, version: result.version }) : keyValues([
-        ["treasury", result.address],
-        ["status", result.status === "deployed" ? "created" : "already exists (nothing sent)"],
-        ["safe version", result.version],
-        ["owners", params.owners.join(", ")],
-        ["threshold", `${params.threshold} of ${params.owners.length}`],
-      ]));
+      console.log(
+        args.json
+          ? toJson({ address: result.address, status: result.status, version: result.version })
+          : keyValues([
+              ["treasury", result.address],
+              ["status", result.status === "deployed" ? "created" : "already exists (nothing sent)"],
+              ["safe version", result.version],
+              ["owners", params.owners.join(", ")],
+              ["threshold", `${params.threshold} of ${params.owners.length}`],
+            ]),
+      );
     }),
   );
