@@ -88,17 +88,5 @@ describe("Treasury deployment", function () {
       const { address } = await deployTreasury(hre, params);
       expect(await safeAt(address).VERSION()).to.equal("1.4.1");
     });
-
-    it("rejects bad parameters before any transaction", async function () {
-      await loadFixture(chain);
-      const block = await hre.ethers.provider.getBlockNumber();
-      const [deployer] = await hre.ethers.getSigners();
-      const nonce = await hre.ethers.provider.getTransactionCount(deployer.address);
-      expect(() =>
-        deployTreasury(hre, parseTreasuryParams({ Treasury: { owners: [OWNERS[0], OWNERS[0]], threshold: 1 } })),
-      ).to.throw(TreasuryParamsError, /Treasury\.owners\[1\]: duplicate owner/);
-      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
-      expect(await hre.ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce);
-    });
   });
 });
