@@ -10,6 +10,7 @@ export default tseslint.config(
       "coverage/",
       "typechain-types/",
       "dist/",
+      ".solcover.js",
       "deploy/deployments/",
       "*.mjs",
     ],
