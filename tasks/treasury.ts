@@ -1,4 +1,6 @@
-import { task } from "hardhat/config";
+import path from "node:path";
+import { scope, task } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 
 import { keyValues, toJson } from "../lib/format";
 import { deployTreasury, readTreasuryParams, treasurySetup } from "../lib/treasury";
@@ -48,3 +50,24 @@ task<TreasuryDeployArgs>(
       );
     }),
   );
+
+interface IgnitionDeployArgs {
+  modulePath: string;
+  parameters?: string;
+}
+
+// `npx hardhat ignition deploy deploy/modules/Treasury.ts --parameters FILE` takes the same validated path as
+// treasury:deploy: the module needs resolved addresses, and a bad file must fail before anything is sent.
+scope("ignition")
+  .task("deploy")
+  .setAction(async (args: IgnitionDeployArgs, hre, runSuper) => {
+    const treasuryModule = path.resolve(hre.config.paths.ignition, "modules", "Treasury.ts");
+    if (path.resolve(args.modulePath) !== treasuryModule) return runSuper(args);
+    if (!args.parameters) {
+      throw new HardhatPluginError(
+        "safe-treasury",
+        "The Treasury module needs --parameters FILE (see deploy/parameters/example.json).",
+      );
+    }
+    return hre.run("treasury:deploy", { parameters: args.parameters });
+  });

@@ -70,4 +70,22 @@ describe("treasury:deploy task", function () {
       "0x",
     );
   });
+
+  it("routes `ignition deploy` of the Treasury module through the same validation", async function () {
+    await loadFixture(chain);
+    const before = await chainState();
+    const file = parametersFile({ Treasury: { owners: [owners[0], "0xabc"], threshold: 1 } });
+    await expect(
+      hre.run({ scope: "ignition", task: "deploy" }, { modulePath: "deploy/modules/Treasury.ts", parameters: file }),
+    ).to.be.rejectedWith(/Treasury\.owners\[1\]: "0xabc" is not an address/);
+    expect(await chainState()).to.deep.equal(before);
+    const good = parametersFile({ Treasury: { owners, threshold: 2, saltNonce: "7" } });
+    await hre.run(
+      { scope: "ignition", task: "deploy" },
+      { modulePath: "deploy/modules/Treasury.ts", parameters: good },
+    );
+    expect(await hre.ethers.provider.getCode(treasurySetup(readTreasuryParams(good)).predictedAddress)).to.not.equal(
+      "0x",
+    );
+  });
 });
