@@ -37,19 +37,30 @@ const config: HardhatUserConfig = {
   networks: {
     hardhat: {
       hardfork: "cancun",
-      // The chain id stays 31337 when forking a local `hardhat node`, so canonical addresses and
-      // contractNetworks are the same in both modes.
-      chains: { 31337: { hardforkHistory: { cancun: 0 } } },
       ...(env.FORK_URL
         ? { forking: { url: env.FORK_URL, ...(env.FORK_BLOCK_NUMBER ? { blockNumber: env.FORK_BLOCK_NUMBER } : {}) } }
         : {}),
     },
     localhost: {
-      url: "http://127.0.0.1:8545",
+      url: env.LOCAL_NODE_URL,
     },
   },
   mocha: {
     timeout: 120_000,
+    // The @fork suite reads a "production" chain; without FORK_URL there is nothing to fork, so it is left out.
+    ...(env.FORK_URL ? {} : { grep: "@fork", invert: true }),
+    rootHooks: {
+      // Hardhat cannot execute calls in the fork block of a chain it has no hardfork history for (EDR #522),
+      // which includes any chain running under id 31337: mine one local block before the suite starts.
+      async beforeAll() {
+        if (!env.FORK_URL) return;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const hre = require("hardhat") as {
+          network: { provider: { send(m: string, p?: unknown[]): Promise<unknown> } };
+        };
+        await hre.network.provider.send("hardhat_mine", ["0x1"]);
+      },
+    },
   },
   gasReporter: {
     enabled: env.REPORT_GAS ?? false,

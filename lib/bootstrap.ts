@@ -115,7 +115,9 @@ export async function bootstrapSafeContracts(
     transactions += 1;
     const code = await hre.ethers.provider.getCode(contract.address);
     if (receipt?.status !== 1 || code === "0x") {
-      throw new BootstrapError(`CREATE2 deployment of ${contract.contractName} ${contract.version} failed (tx ${tx.hash}).`);
+      throw new BootstrapError(
+        `CREATE2 deployment of ${contract.contractName} ${contract.version} failed (tx ${tx.hash}).`,
+      );
     }
     if (keccak256(code) !== contract.codeHash) {
       throw new BootstrapError(

@@ -7,15 +7,16 @@ import { UserError } from "./errors";
  * A bad value fails fast with a message naming the variable and what to set.
  */
 const EnvSchema = z.object({
-  FORK_URL: z
-    .string()
-    .url("FORK_URL must be an http(s) JSON-RPC URL, e.g. http://127.0.0.1:8545")
-    .optional(),
+  FORK_URL: z.string().url("FORK_URL must be an http(s) JSON-RPC URL, e.g. http://127.0.0.1:8545").optional(),
   FORK_BLOCK_NUMBER: z
     .string()
     .regex(/^\d+$/, "FORK_BLOCK_NUMBER must be a decimal block number")
     .transform((v) => Number(v))
     .optional(),
+  LOCAL_NODE_URL: z
+    .string()
+    .url("LOCAL_NODE_URL must be the http URL of a local `hardhat node`, e.g. http://127.0.0.1:8545")
+    .default("http://127.0.0.1:8545"),
   TX_SERVICE_URL: z.string().url("TX_SERVICE_URL must be the base URL of a Safe Transaction Service").optional(),
   SAFE_API_KEY: z.string().min(1).optional(),
   REPORT_GAS: z

@@ -8,6 +8,9 @@ import TreasuryModule, { TREASURY_MODULE_ID } from "../deploy/modules/Treasury";
 import { canonicalContract, DEFAULT_SAFE_VERSION, SAFE_VERSIONS, type SafeVersion } from "./safe/canonical";
 import { resolveSafeSetup, type ResolvedSafeSetup } from "./safe/create";
 
+/** The example treasury (2-of-3 on Hardhat's first three accounts) used by the demo and the fork rehearsal. */
+export const EXAMPLE_PARAMETERS = "deploy/parameters/example.json";
+
 /** Raised for a bad parameters file: lists every field at fault; nothing has been sent when it is thrown. */
 export class TreasuryParamsError extends UserError {
   constructor(
@@ -26,8 +29,15 @@ const SENTINEL = "0x0000000000000000000000000000000000000001";
 const address = z.string().superRefine((value, ctx) => {
   if (!isAddress(value)) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not an address (0x + 40 hex digits)` });
-  } else if (value !== value.toLowerCase() && value.slice(2) !== value.slice(2).toUpperCase() && getAddress(value) !== value) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" has a bad checksum: did you mean ${getAddress(value)}?` });
+  } else if (
+    value !== value.toLowerCase() &&
+    value.slice(2) !== value.slice(2).toUpperCase() &&
+    getAddress(value) !== value
+  ) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `"${value}" has a bad checksum: did you mean ${getAddress(value)}?`,
+    });
   } else if ([ZeroAddress, SENTINEL].includes(getAddress(value))) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${value} cannot be an owner (reserved by Safe)` });
   }
@@ -46,7 +56,10 @@ const TreasuryParamsSchema = z
       .default(DEFAULT_SAFE_VERSION),
     l2: z.boolean().default(false),
     setupTo: address.optional(),
-    setupData: z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "must be 0x-prefixed hex bytes").optional(),
+    setupData: z
+      .string()
+      .regex(/^0x([0-9a-fA-F]{2})*$/, "must be 0x-prefixed hex bytes")
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -77,14 +90,20 @@ const TreasuryParamsSchema = z
 export type TreasuryParams = z.infer<typeof TreasuryParamsSchema> & { safeVersion: SafeVersion };
 
 function fieldName(path: (string | number)[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`), TREASURY_MODULE_ID);
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`),
+    TREASURY_MODULE_ID,
+  );
 }
 
 /** Validates an Ignition parameters object ({ "Treasury": {...} }); throws TreasuryParamsError naming each field. */
 export function parseTreasuryParams(raw: unknown, source = "parameters"): TreasuryParams {
   const section = (raw as Record<string, unknown> | null)?.[TREASURY_MODULE_ID];
   if (section === undefined) {
-    throw new TreasuryParamsError([{ field: TREASURY_MODULE_ID, message: "missing: the file needs a \"Treasury\" object" }], source);
+    throw new TreasuryParamsError(
+      [{ field: TREASURY_MODULE_ID, message: 'missing: the file needs a "Treasury" object' }],
+      source,
+    );
   }
   const parsed = TreasuryParamsSchema.safeParse(section);
   if (!parsed.success) {
@@ -124,6 +143,15 @@ export function treasurySetup(params: TreasuryParams): ResolvedSafeSetup & { fal
   };
 }
 
+/**
+ * Ignition keeps a journal per deployment id. Keying it by the chain's genesis hash as well as the Safe address
+ * keeps a restarted dev node (new genesis, same chain id) from being mistaken for one that already has the Safe.
+ */
+async function deploymentId(hre: HardhatRuntimeEnvironment, safe: string): Promise<string> {
+  const genesis = await hre.ethers.provider.getBlock(0);
+  return `treasury-${safe.toLowerCase().slice(2, 10)}-${(genesis?.hash ?? "0x").slice(2, 10)}`;
+}
+
 export interface TreasuryDeployment {
   address: string;
   status: "deployed" | "present";
@@ -135,7 +163,10 @@ export interface TreasuryDeployment {
  * Deploys the treasury Safe with the Treasury Ignition module, after checking that the chain has the canonical
  * Safe contracts. Idempotent: an existing Safe at the predicted address is returned untouched.
  */
-export async function deployTreasury(hre: HardhatRuntimeEnvironment, params: TreasuryParams): Promise<TreasuryDeployment> {
+export async function deployTreasury(
+  hre: HardhatRuntimeEnvironment,
+  params: TreasuryParams,
+): Promise<TreasuryDeployment> {
   const setup = treasurySetup(params);
   const base = { version: params.safeVersion, setup, address: setup.predictedAddress };
   if ((await hre.ethers.provider.getCode(setup.predictedAddress)) !== "0x") return { ...base, status: "present" };
@@ -159,7 +190,7 @@ export async function deployTreasury(hre: HardhatRuntimeEnvironment, params: Tre
         setupData: params.setupData ?? "0x",
       },
     },
-    deploymentId: `treasury-${setup.predictedAddress.toLowerCase()}`,
+    deploymentId: await deploymentId(hre, setup.predictedAddress),
   });
   const deployed = await treasury.getAddress();
   if (deployed !== setup.predictedAddress) {

@@ -13,9 +13,9 @@ import { UserError } from "../lib/errors";
 import { formatAmount, keyValues } from "../lib/format";
 import { protocolKit } from "../lib/safe/kit";
 import { buildSafeTransaction, executeSigned, signByOwners } from "../lib/safe/transactions";
-import { deployTreasury, readTreasuryParams } from "../lib/treasury";
+import { deployTreasury, EXAMPLE_PARAMETERS, readTreasuryParams } from "../lib/treasury";
 
-const PARAMETERS = "deploy/parameters/example.json";
+const PARAMETERS = EXAMPLE_PARAMETERS;
 
 function step(n: number, title: string) {
   console.log(`\n[${n}] ${title}`);
@@ -28,18 +28,22 @@ async function main() {
   step(1, "Bootstrap Safe contracts at their canonical addresses");
   const boot = await bootstrapSafeContracts(hre);
   const deployed = boot.entries.filter((e) => e.status === "deployed").length;
-  console.log(`chain ${boot.chainId}: ${deployed} contracts deployed, ${boot.entries.length - deployed} already present`);
+  console.log(
+    `chain ${boot.chainId}: ${deployed} contracts deployed, ${boot.entries.length - deployed} already present`,
+  );
 
   step(2, `Create the treasury from ${PARAMETERS} (Ignition, deterministic address)`);
   const params = readTreasuryParams(PARAMETERS);
   const treasury = await deployTreasury(hre, params);
   const kit = await protocolKit(hre, treasury.address);
-  console.log(keyValues([
-    ["treasury", `${treasury.address} (${treasury.status})`],
-    ["version", await kit.getContractVersion()],
-    ["owners", (await kit.getOwners()).join(", ")],
-    ["threshold", `${await kit.getThreshold()} of ${(await kit.getOwners()).length}`],
-  ]));
+  console.log(
+    keyValues([
+      ["treasury", `${treasury.address} (${treasury.status})`],
+      ["version", await kit.getContractVersion()],
+      ["owners", (await kit.getOwners()).join(", ")],
+      ["threshold", `${await kit.getThreshold()} of ${(await kit.getOwners()).length}`],
+    ]),
+  );
 
   step(3, "Fund the treasury");
   const [funder, , , , , recipientSigner] = await hre.ethers.getSigners();
@@ -53,12 +57,14 @@ async function main() {
   const safeTx = await buildSafeTransaction(await protocolKit(hre, treasury.address, { signer: proposer }), [
     { to: recipient, value: amount.toString(), data: "0x" },
   ]);
-  console.log(keyValues([
-    ["to", safeTx.data.to],
-    ["value", formatAmount(BigInt(safeTx.data.value))],
-    ["nonce", safeTx.data.nonce],
-    ["safeTxHash", await kit.getTransactionHash(safeTx)],
-  ]));
+  console.log(
+    keyValues([
+      ["to", safeTx.data.to],
+      ["value", formatAmount(BigInt(safeTx.data.value))],
+      ["nonce", safeTx.data.nonce],
+      ["safeTxHash", await kit.getTransactionHash(safeTx)],
+    ]),
+  );
 
   step(5, `Collect signatures from two of three owners`);
   const signed = await signByOwners(hre, treasury.address, safeTx, params.owners.slice(0, params.threshold));
@@ -67,15 +73,20 @@ async function main() {
   }
 
   step(6, "Execute");
-  const before = { treasury: await provider.getBalance(treasury.address), recipient: await provider.getBalance(recipient) };
+  const before = {
+    treasury: await provider.getBalance(treasury.address),
+    recipient: await provider.getBalance(recipient),
+  };
   const result = await executeSigned(hre, treasury.address, signed.safeTx, params.owners[1]);
   if (!result.success) throw new UserError(`The Safe reported ExecutionFailure for ${result.hash}.`);
-  console.log(keyValues([
-    ["transaction", result.hash],
-    ["gas used", result.gasUsed],
-    ["treasury", `${formatAmount(before.treasury)} -> ${await balance(treasury.address)}`],
-    ["recipient", `${formatAmount(before.recipient)} -> ${await balance(recipient)}`],
-  ]));
+  console.log(
+    keyValues([
+      ["transaction", result.hash],
+      ["gas used", result.gasUsed],
+      ["treasury", `${formatAmount(before.treasury)} -> ${await balance(treasury.address)}`],
+      ["recipient", `${formatAmount(before.recipient)} -> ${await balance(recipient)}`],
+    ]),
+  );
   const delta = (await provider.getBalance(recipient)) - before.recipient;
   if (delta !== amount) throw new Error(`Recipient received ${delta}, expected ${amount}.`);
   console.log("\nDemo complete.");

@@ -1,4 +1,12 @@
-import { AbiCoder, Contract, getCreate2Address, Interface, keccak256, solidityPackedKeccak256, ZeroAddress } from "ethers";
+import {
+  AbiCoder,
+  Contract,
+  getCreate2Address,
+  Interface,
+  keccak256,
+  solidityPackedKeccak256,
+  ZeroAddress,
+} from "ethers";
 import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
@@ -77,11 +85,7 @@ export function resolveSafeSetup(setup: SafeSetup): ResolvedSafeSetup {
  * Creates a Safe through the canonical SafeProxyFactory (idempotent: returns the existing Safe when the
  * predicted address already has code). Used by tests and scripts; deployments go through Ignition (deploy/).
  */
-export async function createSafe(
-  hre: HardhatRuntimeEnvironment,
-  setup: SafeSetup,
-  deployer?: Signer,
-): Promise<string> {
+export async function createSafe(hre: HardhatRuntimeEnvironment, setup: SafeSetup, deployer?: Signer): Promise<string> {
   const resolved = resolveSafeSetup(setup);
   if ((await hre.ethers.provider.getCode(resolved.predictedAddress)) !== "0x") return resolved.predictedAddress;
   const sender = deployer ?? (await hre.ethers.getSigners())[0];

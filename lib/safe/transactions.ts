@@ -33,7 +33,9 @@ export async function signByOwners(
   const current = (await base.getOwners()).map((o) => o.toLowerCase());
   const strangers = owners.filter((o) => !current.includes(o.toLowerCase()));
   if (strangers.length > 0) {
-    throw new UserError(`Not owners of Safe ${safeAddress}: ${strangers.join(", ")}. Owners are ${current.join(", ")}.`);
+    throw new UserError(
+      `Not owners of Safe ${safeAddress}: ${strangers.join(", ")}. Owners are ${current.join(", ")}.`,
+    );
   }
   let signed = safeTx;
   for (const owner of owners) {
@@ -73,7 +75,10 @@ export async function executeSigned(
   const result = await kit.executeTransaction(safeTx);
   const receipt = await (await hre.ethers.provider.getTransaction(result.hash))?.wait();
   if (!receipt) throw new Error(`Execution transaction ${result.hash} has no receipt.`);
-  const success = receipt.logs.some((log) => log.address.toLowerCase() === safeAddress.toLowerCase() &&
-    log.topics[0] === hre.ethers.id("ExecutionSuccess(bytes32,uint256)"));
+  const success = receipt.logs.some(
+    (log) =>
+      log.address.toLowerCase() === safeAddress.toLowerCase() &&
+      log.topics[0] === hre.ethers.id("ExecutionSuccess(bytes32,uint256)"),
+  );
   return { hash: result.hash, gasUsed: receipt.gasUsed, success };
 }

@@ -4,6 +4,7 @@ import { keccak256 } from "ethers";
 import hre from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
+import { forkInfo } from "../../lib/chain";
 import { BOOTSTRAP_SET, canonicalContract, SAFE_VERSIONS, SINGLETON_FACTORY } from "../../lib/safe/canonical";
 import * as deployments from "@safe-global/safe-deployments";
 
@@ -50,7 +51,10 @@ describe("bootstrapSafeContracts", function () {
       }
     }
     expect(checked).to.equal(Object.keys(EXPECTED).length);
-    expect(result.entries.filter((e) => e.status === "deployed")).to.have.length(checked + 1);
+    // In-process every contract is new (plus the factory); on a fork of a chain that has Safe, nothing is.
+    const expectedDeployed = (await forkInfo(hre)) ? 0 : checked + 1;
+    expect(result.entries.filter((e) => e.status === "deployed")).to.have.length(expectedDeployed);
+    expect(result.entries).to.have.length(checked + 1);
   });
 
   it("agrees with the registry's own lookup for the singletons", async function () {

@@ -1,0 +1,4 @@
+// Mocks under contracts/test are not product code: leave them out of the coverage figures.
+module.exports = {
+  skipFiles: ["test/"],
+};

@@ -1,0 +1,54 @@
+import { encodeMultiSendData } from "@safe-global/protocol-kit";
+import type { MetaTransactionData } from "@safe-global/types-kit";
+import { Interface, ZeroAddress } from "ethers";
+
+import { canonicalContract } from "./canonical";
+
+/**
+ * Stands for "the Safe itself" in a SafeCall. At creation the Safe's address is not known yet (it depends on
+ * the initializer that carries these calls), so self-calls are encoded as calls to address(0), which
+ * MultiSendCallOnly v1.5.0 replaces with address(this), i.e. the Safe.
+ */
+export const SAFE_SELF = ZeroAddress;
+
+/**
+ * A call the Safe makes to configure itself: to itself (setGuard, setModuleGuard, enableModule, ...) or to a
+ * contract it configures (a guard's policy setters). msg.sender is the Safe in both install paths below.
+ */
+export interface SafeCall {
+  /** Target, or SAFE_SELF for the Safe itself. */
+  to: string;
+  data: string;
+  value?: bigint;
+}
+
+function toMeta(calls: SafeCall[], self: string): MetaTransactionData[] {
+  return calls.map((c) => ({
+    to: c.to === SAFE_SELF ? self : c.to,
+    value: (c.value ?? 0n).toString(),
+    data: c.data,
+    operation: 0,
+  }));
+}
+
+/**
+ * Safe.setup's `to`/`data` hook for installing in the creation transaction: the new Safe delegatecalls the
+ * canonical MultiSendCallOnly v1.5.0, which makes each call from the Safe's own address. The v1.5.0 library is
+ * used for Safes of either version: it is stateless, and only it resolves SAFE_SELF.
+ */
+export function setupHook(calls: SafeCall[]): { setupTo: string; setupData: string } {
+  if (calls.length === 0) throw new Error("setupHook needs at least one call");
+  const multiSend = canonicalContract("1.5.0", "multiSendCallOnly");
+  const data = new Interface(multiSend.abi as never).encodeFunctionData("multiSend", [
+    encodeMultiSendData(toMeta(calls, SAFE_SELF)),
+  ]);
+  return { setupTo: multiSend.address, setupData: data };
+}
+
+/**
+ * The same calls for an existing Safe, as protocol-kit transactions: `buildSafeTransaction` batches them through
+ * MultiSendCallOnly into one Safe transaction. Self-calls get the Safe's address.
+ */
+export function installTransactions(safeAddress: string, calls: SafeCall[]): MetaTransactionData[] {
+  return toMeta(calls, safeAddress);
+}
