@@ -115,7 +115,13 @@ interface ITreasuryGuard {
     );
     /// @notice A queued transaction ran; `outflows` are recorded here and not counted against the caps.
     event TransactionExecuted(address indexed safe, uint256 indexed id, Outflow[] outflows);
-    event TransactionVetoed(address indexed safe, uint256 indexed id, address indexed owner, uint256 vetoes, uint256 required);
+    event TransactionVetoed(
+        address indexed safe,
+        uint256 indexed id,
+        address indexed owner,
+        uint256 vetoes,
+        uint256 required
+    );
     event TransactionCancelled(address indexed safe, uint256 indexed id, address indexed by, uint16 cancelStreak);
 
     /*//////////////////////////////////////////////////////////////
@@ -185,7 +191,12 @@ interface ITreasuryGuard {
      *         Queueing is itself an instant Safe transaction.
      * @return id The transaction's id for the caller Safe.
      */
-    function queue(address to, uint256 value, bytes calldata data, Enum.Operation operation) external returns (uint256 id);
+    function queue(
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation
+    ) external returns (uint256 id);
 
     /// @notice Cancels a waiting or ready transaction of the caller Safe (instant; does not raise the cancel streak).
     function cancel(uint256 id) external;

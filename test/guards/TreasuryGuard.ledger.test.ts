@@ -82,7 +82,9 @@ describe("TreasuryGuard (Safe 1.5.0) ledger integrity", function () {
     expect(await f.guard.lastActivity(f.safeAddress)).to.equal(t1);
     // An owner transaction that moves nothing (a trusted call).
     await time.increase(DAY);
-    const r2 = await (await f.exec({ to: await f.target.getAddress(), data: f.target.interface.encodeFunctionData("ping") })).wait();
+    const r2 = await (
+      await f.exec({ to: await f.target.getAddress(), data: f.target.interface.encodeFunctionData("ping") })
+    ).wait();
     const t2 = BigInt((await ethers.provider.getBlock(r2!.blockNumber))!.timestamp);
     expect(await f.guard.lastActivity(f.safeAddress)).to.equal(t2);
     expect((await f.guard.policy(f.safeAddress)).lastActivity).to.equal(t2);
@@ -99,17 +101,24 @@ describe("TreasuryGuard (Safe 1.5.0) ledger integrity", function () {
     const f = await loadFixture(fixture);
     const g = f.guard.interface;
     const tokenAddress = await f.token.getAddress();
-    await (await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 1_234_567_891n]) })).wait();
+    await (
+      await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 1_234_567_891n]) })
+    ).wait();
     expect(await f.guard.capOf(f.safeAddress, tokenAddress)).to.equal(1_234_567_891n);
     expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal(1_234_567_000n);
-    await (await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 20_971_520n]) })).wait();
+    await (
+      await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 20_971_520n]) })
+    ).wait();
     expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal(20_971_500n);
     // Lower as set, but the enforced cap would rise from 20,971,500 to 20,971,510.
     await expect(f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 20_971_519n]) }))
       .to.be.revertedWithCustomError(f.guard, "DelayRequired")
       .withArgs(Reason.PolicyLoosened);
     // Caps of 2^96 - 1 and above are unbounded up to the window's maximum.
-    const { id, eta } = await queueTx(f, { to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, ethers.MaxUint256]) });
+    const { id, eta } = await queueTx(f, {
+      to: f.guardAddress,
+      data: g.encodeFunctionData("setCap", [tokenAddress, ethers.MaxUint256]),
+    });
     await time.increaseTo(eta);
     await (await f.guard.execute(f.safeAddress, id)).wait();
     expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal((1n << 96n) - 1n);

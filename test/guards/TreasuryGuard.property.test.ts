@@ -32,7 +32,11 @@ describe("TreasuryGuard (Safe 1.5.0) rolling cap property", function () {
         weight: 3,
         arbitrary: fc.record({
           kind: fc.constant("jump" as const),
-          seconds: fc.oneof(fc.bigInt(1n, 3n * HOUR), fc.constantFrom(DAY - 120n, DAY, DAY + HOUR), fc.bigInt(1n, 2n * DAY)),
+          seconds: fc.oneof(
+            fc.bigInt(1n, 3n * HOUR),
+            fc.constantFrom(DAY - 120n, DAY, DAY + HOUR),
+            fc.bigInt(1n, 2n * DAY),
+          ),
         }),
       },
     );
@@ -68,7 +72,9 @@ describe("TreasuryGuard (Safe 1.5.0) rolling cap property", function () {
           if (ok) counted.push({ t, amount: total });
           // ...so a refusal would have broken the cap over (t - 25h, t].
           else expect(sumBetween(counted, t - DAY - HOUR + 1n, t) + total).to.be.gt(CAP);
-          expect((await f.guard.remaining(f.safeAddress, ETH)).available).to.equal(CAP > inWindow + (ok ? total : 0n) ? CAP - inWindow - (ok ? total : 0n) : 0n);
+          expect((await f.guard.remaining(f.safeAddress, ETH)).available).to.equal(
+            CAP > inWindow + (ok ? total : 0n) ? CAP - inWindow - (ok ? total : 0n) : 0n,
+          );
         }
         // Safety: every 24h interval starting at a counted spend stays within the cap.
         for (const s of counted) expect(sumBetween(counted, s.t, s.t + DAY - 1n)).to.be.lte(CAP);
