@@ -180,7 +180,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         uint256 gasPrice,
         address,
         address payable,
-        bytes memory,
+        bytes memory, // calldata would not fit the stack with the other ten parameters
         address
     ) external override {
         if (gasPrice != 0) revert TransactionForbidden(Reason.GasRefund);
@@ -682,17 +682,11 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         bytes calldata data,
         Enum.Operation operation
     ) private view returns (Classification memory c) {
-        if (operation == Enum.Operation.DelegateCall) {
-            // A batch entry is at least 85 bytes and adds at most two assets.
-            uint256 capacity = 2 + data.length / 42;
-            c.assets = new address[](capacity);
-            c.amounts = new uint256[](capacity);
-            _classifyDelegateCall(c, safe, to, data);
-        } else {
-            c.assets = new address[](2);
-            c.amounts = new uint256[](2);
-            _classifyCall(c, safe, to, value, data);
-        }
+        // A call adds at most two assets (ETH and a token); batches grow the arrays on demand (_addOutflow).
+        c.assets = new address[](2);
+        c.amounts = new uint256[](2);
+        if (operation == Enum.Operation.DelegateCall) _classifyDelegateCall(c, safe, to, data);
+        else _classifyCall(c, safe, to, value, data);
     }
 
     function _classifyDelegateCall(
@@ -1079,7 +1073,17 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                 return;
             }
         }
-        // count < capacity: each call or batch entry adds at most two assets (see _classify).
+        if (count == assets.length) {
+            // Full (only batches with more than two assets get here): double the capacity.
+            address[] memory grownAssets = new address[](2 * count);
+            uint256[] memory grownAmounts = new uint256[](2 * count);
+            for (uint256 i; i < count; ++i) {
+                grownAssets[i] = assets[i];
+                grownAmounts[i] = amounts[i];
+            }
+            (assets, amounts) = (grownAssets, grownAmounts);
+            (c.assets, c.amounts) = (grownAssets, grownAmounts);
+        }
         assets[count] = asset;
         amounts[count] = amount;
         c.count = count + 1;

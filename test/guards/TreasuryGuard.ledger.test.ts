@@ -71,6 +71,32 @@ describe("TreasuryGuard (Safe 1.5.0) ledger integrity", function () {
     expect((await f.guard.remaining(f.safeAddress, ETH)).available).to.equal(TEN);
   });
 
+  it("sums a batch touching many assets (ETH, several tokens, approvals)", async function () {
+    const f = await loadFixture(fixture);
+    const tokens = [await f.token.getAddress()];
+    for (let i = 0; i < 4; i++) tokens.push(await (await ethers.deployContract("TestERC20")).getAddress());
+    const calls = [
+      ...tokens.map((token, i) => ({
+        to: token,
+        data: erc20.encodeFunctionData("transfer", [f.alice.address, BigInt(i + 1)]),
+      })),
+      { to: f.bob.address, value: 7n },
+      ...tokens.map((token, i) => ({
+        to: token,
+        data: erc20.encodeFunctionData("approve", [f.bob.address, BigInt(10 * (i + 1))]),
+      })),
+      { to: f.alice.address, value: 5n },
+    ];
+    const tx = batch(calls, f.multiSendCallOnly);
+    const [verdict, reason, outflows] = await f.guard.classify(f.safeAddress, tx.to, 0n, tx.data!, 1, 0n);
+    expect(outflows.map((o) => [o.asset, o.amount])).to.have.deep.members([
+      ...tokens.map((token, i) => [token, BigInt(i + 1) + BigInt(10 * (i + 1))]),
+      [ETH, 12n],
+    ]);
+    // Only the first token has a cap: the others have none.
+    expect([verdict, reason]).to.deep.equal([1n, Reason.NoCap]);
+  });
+
   it("records owner activity for transactions with and without outflows, not for module transactions", async function () {
     const f = await loadFixture(fixture);
     const r1 = await (await f.exec({ to: f.alice.address, value: 1n })).wait();
