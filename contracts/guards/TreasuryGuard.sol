@@ -489,7 +489,11 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         uint256 gasPrice
     ) external view override returns (Verdict verdict, Reason reason, Outflow[] memory outflows) {
         Classification memory c = _classify(safe, to, value, data, operation);
-        if (gasPrice != 0) _flag(c, Verdict.Forbidden, Reason.GasRefund);
+        if (gasPrice != 0) {
+            // The hook checks the gas price before anything else: so does the reason.
+            c.verdict = Verdict.Forbidden;
+            c.reason = Reason.GasRefund;
+        }
         _evaluateCaps(safe, c);
         return (c.verdict, c.reason, _outflowsOf(c));
     }

@@ -568,6 +568,17 @@ for (const [version, fixture] of [
           .to.be.revertedWithCustomError(f.guard, "TransactionForbidden")
           .withArgs(Reason.GasRefund);
         expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(before);
+        // The view gives the hook's reason, even for a transaction that is also forbidden for another reason.
+        const data = f.writer.interface.encodeFunctionData("overwrite", [f.stranger.address]);
+        const [verdict, reason] = await f.guard.classify(
+          f.safeAddress,
+          await f.writer.getAddress(),
+          0n,
+          data,
+          DELEGATECALL,
+          1n,
+        );
+        expect([verdict, reason]).to.deep.equal([Verdict.Forbidden, Reason.GasRefund]);
       });
 
       it("needs the queue for DELEGATECALL to SignMessageLib", async function () {
