@@ -637,6 +637,30 @@ for (const [version, fixture] of [
           .withArgs(f.safeAddress, id, QueueState.Executed);
       });
 
+      it("stores the queued transaction and reports its state; vetoes need a live transaction", async function () {
+        const f = await loadFixture(fixture);
+        const data = f.target.interface.encodeFunctionData("ping");
+        const id = (await f.guard.policy(f.safeAddress)).queued;
+        const queueData = f.guard.interface.encodeFunctionData("queue", [f.stranger.address, 5n, data, CALL]);
+        await expect(f.exec({ to: f.guardAddress, data: queueData })).to.emit(f.guard, "TransactionQueued");
+        const item = await f.guard.queuedTransaction(f.safeAddress, id);
+        expect([item.to, item.value, item.data, item.operation, item.state]).to.deep.equal([
+          f.stranger.address,
+          5n,
+          data,
+          0n,
+          QueueState.Waiting,
+        ]);
+        expect(item.expiresAt - item.eta).to.equal(2n * DAY);
+        await time.increaseTo(item.eta);
+        expect(await f.guard.queueState(f.safeAddress, id)).to.equal(QueueState.Ready);
+        await time.increaseTo(item.expiresAt);
+        await expect(f.guard.connect(f.owners[2]).veto(f.safeAddress, id))
+          .to.be.revertedWithCustomError(f.guard, "TransactionNotQueued")
+          .withArgs(f.safeAddress, id, QueueState.Expired);
+        expect(await f.guard.queueState(f.safeAddress, 999n)).to.equal(QueueState.None);
+      });
+
       it("refuses to run an expired transaction", async function () {
         const f = await loadFixture(fixture);
         const { id, expiresAt } = await queueTx(f, { to: f.stranger.address, value: 1n });
@@ -716,6 +740,16 @@ for (const [version, fixture] of [
         expect(await f.guard.cancelThreshold(f.safeAddress)).to.equal(2n);
       });
     });
+
+    if (version === "1.4.1") {
+      it("cannot see module transactions on Safe 1.4.1 (documented: they bypass guards)", async function () {
+        const f = await loadFixture(fixture);
+        await expect(
+          f.module.exec(f.safeAddress, f.stranger.address, parseEther("50"), "0x", CALL),
+        ).to.changeEtherBalance(f.stranger, parseEther("50"));
+        expect((await f.guard.remaining(f.safeAddress, ETH)).available).to.equal(TEN);
+      });
+    }
 
     describe("activity record and direct hook calls", function () {
       it("records the time of each executed Safe transaction", async function () {
