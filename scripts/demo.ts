@@ -6,10 +6,14 @@
  *   npm run demo
  */
 import hre from "hardhat";
-import { parseEther } from "ethers";
+import { parseEther, ZeroAddress } from "ethers";
 
 import { bootstrapSafeContracts } from "../lib/bootstrap";
 import { UserError } from "../lib/errors";
+import { guardInstallTransactions } from "../lib/guard/install";
+import { previewTransaction } from "../lib/guard/preview";
+import { explainRevert } from "../lib/revert";
+import { deployToolkit } from "../lib/toolkit";
 import { formatAmount, keyValues } from "../lib/format";
 import { protocolKit } from "../lib/safe/kit";
 import { buildSafeTransaction, executeSigned, signByOwners } from "../lib/safe/transactions";
@@ -89,6 +93,51 @@ async function main() {
   );
   const delta = (await provider.getBalance(recipient)) - before.recipient;
   if (delta !== amount) throw new Error(`Recipient received ${delta}, expected ${amount}.`);
+
+  step(7, "Install the TreasuryGuard: 2 ETH per rolling 24h, the recipient whitelisted (one Safe transaction)");
+  const [guardEntry] = await deployToolkit(hre, ["TreasuryGuard"]);
+  const guard = guardEntry.address;
+  const install = await buildSafeTransaction(
+    kit,
+    guardInstallTransactions(treasury.address, guard, treasury.version, {
+      caps: [{ asset: ZeroAddress, cap: parseEther("2") }],
+      recipients: [recipient],
+    }),
+  );
+  const installSigned = await signByOwners(hre, treasury.address, install, params.owners.slice(0, params.threshold));
+  const installed = await executeSigned(hre, treasury.address, installSigned.safeTx, params.owners[0]);
+  console.log(
+    keyValues([
+      ["guard", `${guard} (${guardEntry.status})`],
+      ["install transaction", installed.hash],
+    ]),
+  );
+
+  step(8, "Preview two payments before anyone signs (the guard's classify view)");
+  const small = { to: recipient, value: parseEther("1") };
+  const large = { to: recipient, value: parseEther("5") };
+  console.log(`  1 ETH: ${(await previewTransaction(hre, guard, treasury.address, small)).summary}`);
+  console.log(`  5 ETH: ${(await previewTransaction(hre, guard, treasury.address, large)).summary}`);
+
+  step(9, "Execute both: the one within policy passes, the other is refused on chain and nothing moves");
+  const pay = async (tx: { to: string; value: bigint }) => {
+    const built = await buildSafeTransaction(kit, [{ to: tx.to, value: tx.value.toString(), data: "0x" }]);
+    const signedTx = await signByOwners(hre, treasury.address, built, params.owners.slice(0, params.threshold));
+    return executeSigned(hre, treasury.address, signedTx.safeTx, params.owners[1]);
+  };
+  const paid = await pay(small);
+  console.log(`  1 ETH: executed in ${paid.hash}; recipient now ${await balance(recipient)}`);
+  const beforeRefusal = await provider.getBalance(treasury.address);
+  try {
+    await pay(large);
+    throw new Error("The guard let an over-cap payment through.");
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("The guard let")) throw error;
+    const guardInterface = (await hre.ethers.getContractAt("TreasuryGuard", guard)).interface;
+    console.log(`  5 ETH: refused: ${explainRevert(error, [guardInterface])}`);
+  }
+  if ((await provider.getBalance(treasury.address)) !== beforeRefusal) throw new Error("Funds moved on a refusal.");
+  console.log(`  treasury still holds ${await balance(treasury.address)}`);
   console.log("\nDemo complete.");
 }
 

@@ -1,0 +1,21 @@
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+
+// The README's quick start: `npm run demo` must exit 0 and show the whole flow. @slow: a separate Hardhat process.
+describe("@slow demo (npm run demo)", function () {
+  this.timeout(180_000);
+
+  it("creates the 2-of-3 treasury at its deterministic address, executes a transfer and shows the guard refusing", function () {
+    const output = execFileSync("npx", ["hardhat", "run", "scripts/demo.ts"], {
+      encoding: "utf8",
+      env: { ...process.env, FORK_URL: "", FORK_BLOCK_NUMBER: "" },
+    });
+    expect(output).to.match(/treasury: +0xB964bA83232B007866693b6adE6050568895B28a \(deployed\)/);
+    expect(output).to.match(/threshold: +2 of 3/);
+    expect(output).to.match(/treasury: +10 ETH -> 8\.5 ETH/);
+    expect(output).to.match(/1 ETH: instant: moves 1 ETH, within policy/);
+    expect(output).to.match(/5 ETH: refused: outflow of 5 ETH exceeds the remaining rolling 24h capacity of 1 ETH/);
+    expect(output).to.match(/treasury still holds 7\.5 ETH/);
+    expect(output).to.contain("Demo complete.");
+  });
+});
