@@ -15,7 +15,7 @@ import hre, { ethers } from "hardhat";
 import { bootstrapSafeContracts } from "../lib/bootstrap";
 import { canonicalAddresses } from "../lib/safe/canonical";
 import { createSafe } from "../lib/safe/create";
-import { execSafeTx, type SafeTxInput } from "../test/fixtures/safe";
+import { execSafeTx, type SafeTxInput } from "../lib/safe/prevalidated";
 
 const erc20 = new Interface(["function transfer(address,uint256)"]);
 const multiSend = new Interface(["function multiSend(bytes)"]);

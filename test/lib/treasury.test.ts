@@ -12,6 +12,7 @@ import {
   treasurySetup,
   TreasuryParamsError,
 } from "../../lib/treasury";
+import { hermetic } from "../guards/hermetic";
 import { execSafeTx, safeAt } from "../fixtures/safe";
 
 const OWNERS = [
@@ -100,6 +101,11 @@ describe("Treasury deployment", function () {
 });
 
 describe("Treasury deployment with the TreasuryGuard", function () {
+  hermetic();
+  // A fixture of its own: restoring the first suite's snapshot would invalidate hermetic()'s.
+  async function chainForGuard() {
+    await bootstrapSafeContracts(hre);
+  }
   const GUARD_SLOT = "0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8";
   const MODULE_GUARD_SLOT = "0xb104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947";
   const RECIPIENT = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
@@ -110,7 +116,7 @@ describe("Treasury deployment with the TreasuryGuard", function () {
 
   for (const safeVersion of ["1.5.0", "1.4.1"] as const) {
     it(`installs guard, module and policy in the creation transaction (Safe ${safeVersion})`, async function () {
-      await loadFixture(chain);
+      await loadFixture(chainForGuard);
       const params = { ...readTreasuryParams("deploy/parameters/guarded.json"), safeVersion };
       const { address } = await deployTreasury(hre, params);
       const guard = await hre.ethers.getContractAt("TreasuryGuard", await toolkitAddress(hre, "TreasuryGuard"));

@@ -8,6 +8,7 @@ import { previewTransaction } from "../../../lib/guard/preview";
 import { explainRevert, revertData } from "../../../lib/revert";
 import { toolkitAddress } from "../../../lib/toolkit";
 import { deployTreasury, readTreasuryParams } from "../../../lib/treasury";
+import { hermetic } from "../../guards/hermetic";
 import { execSafeTx } from "../../fixtures/safe";
 
 const RECIPIENT = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
@@ -22,6 +23,7 @@ async function guardedTreasury() {
 }
 
 describe("lib/guard/preview and lib/revert", function () {
+  hermetic();
   it("previews instant, delayed and forbidden transactions with their outflows", async function () {
     const { address, guard, stranger } = await loadFixture(guardedTreasury);
     const g = await guard.getAddress();
