@@ -40,7 +40,7 @@ async function hasCode(hre: HardhatRuntimeEnvironment, address: string): Promise
  * Deploys the Safe singleton factory from its presigned transaction (funding its one-time signer first),
  * exactly as it was deployed on public chains.
  */
-async function ensureSingletonFactory(
+export async function ensureSingletonFactory(
   hre: HardhatRuntimeEnvironment,
   chainId: bigint,
 ): Promise<{ entry: BootstrapEntry; transactions: number }> {

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
-import { getAddress, isAddress, ZeroAddress } from "ethers";
+import { getAddress, isAddress, parseUnits, ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { z } from "zod";
 
 import { UserError } from "./errors";
+import { guardSetupHook, type GuardPolicy } from "./guard/install";
+import { deployToolkit, toolkitAddress } from "./toolkit";
 import TreasuryModule, { TREASURY_MODULE_ID } from "../deploy/modules/Treasury";
 import { canonicalContract, DEFAULT_SAFE_VERSION, SAFE_VERSIONS, type SafeVersion } from "./safe/canonical";
 import { resolveSafeSetup, type ResolvedSafeSetup } from "./safe/create";
@@ -29,11 +31,7 @@ const SENTINEL = "0x0000000000000000000000000000000000000001";
 const address = z.string().superRefine((value, ctx) => {
   if (!isAddress(value)) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not an address (0x + 40 hex digits)` });
-  } else if (
-    value !== value.toLowerCase() &&
-    value.slice(2) !== value.slice(2).toUpperCase() &&
-    getAddress(value) !== value
-  ) {
+  } else if (!isLowerOrChecksummed(value)) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
       message: `"${value}" has a bad checksum: did you mean ${getAddress(value)}?`,
@@ -42,6 +40,97 @@ const address = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${value} cannot be an owner (reserved by Safe)` });
   }
 });
+
+/** Any account (recipient, token, target): checksummed or all-lowercase, not the zero address. */
+const account = z.string().superRefine((value, ctx) => {
+  if (!isAddress(value)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not an address (0x + 40 hex digits)` });
+  } else if (!isLowerOrChecksummed(value)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `"${value}" has a bad checksum: did you mean ${getAddress(value)}?`,
+    });
+  } else if (getAddress(value) === ZeroAddress) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "the zero address is not allowed here" });
+  }
+});
+
+const seconds = (what: string) =>
+  z
+    .number({ invalid_type_error: "must be a number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(3600, `${what} must be at least 3600 seconds (1 hour)`)
+    .max(30 * 86400, `${what} must be at most 2592000 seconds (30 days)`);
+
+/** The TreasuryGuard's initial policy, installed in the Safe's creation transaction. */
+const GuardSchema = z
+  .object({
+    caps: z
+      .array(
+        z
+          .object({
+            asset: z.string().superRefine((value, ctx) => {
+              if (value !== "ETH" && !(isAddress(value) && isLowerOrChecksummed(value) && value !== ZeroAddress)) {
+                ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" must be "ETH" or a token address` });
+              }
+            }),
+            amount: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount in token units, e.g. "10" or "2.5"'),
+            decimals: z.number().int().min(0).max(36).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    recipients: z.array(account).default([]),
+    trustedTargets: z.array(account).default([]),
+    trustedSelectors: z
+      .array(
+        z
+          .object({ target: account, selector: z.string().regex(/^0x[0-9a-fA-F]{8}$/, "must be a 4-byte selector") })
+          .strict(),
+      )
+      .default([]),
+    delay: seconds("delay").optional(),
+    expiry: seconds("expiry").optional(),
+    recoveryModule: account.optional(),
+  })
+  .strict()
+  .superRefine((g, ctx) => {
+    const seen = new Map<string, number>();
+    g.caps.forEach((c, i) => {
+      const key = c.asset === "ETH" ? c.asset : c.asset.toLowerCase();
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["caps", i, "asset"],
+          message: `duplicate cap for ${c.asset} (also caps[${seen.get(key)}])`,
+        });
+      } else seen.set(key, i);
+      if (c.asset !== "ETH" && isAddress(c.asset) && c.decimals === undefined) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["caps", i, "decimals"],
+          message: "give the token's decimals (e.g. 6 for USDC, 18 for DAI)",
+        });
+      }
+      const decimals = c.asset === "ETH" ? 18 : (c.decimals ?? 18);
+      if (c.asset === "ETH" && c.decimals !== undefined && c.decimals !== 18) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["caps", i, "decimals"], message: "ETH has 18 decimals" });
+      }
+      const fraction = c.amount.split(".")[1] ?? "";
+      if (fraction.length > decimals) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["caps", i, "amount"],
+          message: `has more than ${decimals} decimal places`,
+        });
+      }
+    });
+  });
+
+function isLowerOrChecksummed(value: string): boolean {
+  const hex = value.slice(2);
+  return hex === hex.toLowerCase() || hex === hex.toUpperCase() || getAddress(value) === value;
+}
 
 const TreasuryParamsSchema = z
   .object({
@@ -60,6 +149,7 @@ const TreasuryParamsSchema = z
       .string()
       .regex(/^0x([0-9a-fA-F]{2})*$/, "must be 0x-prefixed hex bytes")
       .optional(),
+    guard: GuardSchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -80,6 +170,13 @@ const TreasuryParamsSchema = z
         code: z.ZodIssueCode.custom,
         path: ["threshold"],
         message: `must be between 1 and the number of owners (${p.owners.length}), got ${p.threshold}`,
+      });
+    }
+    if (p.guard && p.setupTo !== undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["setupTo"],
+        message: "the guard is installed through the setup hook: give either guard or setupTo/setupData",
       });
     }
     if ((p.setupTo === undefined) !== (p.setupData === undefined)) {
@@ -125,9 +222,50 @@ export function readTreasuryParams(file: string): TreasuryParams {
   return parseTreasuryParams(raw, file);
 }
 
-/** The deterministic Safe setup the parameters describe (address predicted without touching a chain). */
-export function treasurySetup(params: TreasuryParams): ResolvedSafeSetup & { fallbackHandler: string } {
+/** The guard section as the policy lib/guard/install.ts writes (amounts in base units). */
+export function guardPolicy(guard: NonNullable<TreasuryParams["guard"]>): GuardPolicy {
+  return {
+    caps: guard.caps.map((c) => ({
+      asset: c.asset === "ETH" ? ZeroAddress : getAddress(c.asset),
+      cap: parseUnits(c.amount, c.asset === "ETH" ? 18 : c.decimals),
+    })),
+    recipients: guard.recipients.map((r) => getAddress(r)),
+    trustedTargets: guard.trustedTargets.map((t) => getAddress(t)),
+    trustedSelectors: guard.trustedSelectors.map((t) => ({ target: getAddress(t.target), selector: t.selector })),
+    delay: guard.delay,
+    expiry: guard.expiry,
+    recoveryModule: guard.recoveryModule && getAddress(guard.recoveryModule),
+  };
+}
+
+/** Addresses of the toolkit singletons the parameters install (the same on every chain). */
+export interface ToolkitAddresses {
+  guard?: string;
+}
+
+/** Resolves the toolkit singletons the parameters need (reads compiled artifacts, not the chain). */
+export async function toolkitAddressesFor(
+  hre: HardhatRuntimeEnvironment,
+  params: TreasuryParams,
+): Promise<ToolkitAddresses> {
+  return params.guard ? { guard: await toolkitAddress(hre, "TreasuryGuard") } : {};
+}
+
+export type TreasurySetup = ResolvedSafeSetup & { fallbackHandler: string; setupTo: string; setupData: string };
+
+/**
+ * The deterministic Safe setup the parameters describe (address predicted without touching a chain). With a
+ * guard section, the creation transaction installs the TreasuryGuard (module, module guard on 1.5.0, guard) and
+ * its initial policy through Safe.setup's hook.
+ */
+export function treasurySetup(params: TreasuryParams, toolkit: ToolkitAddresses = {}): TreasurySetup {
   const fallbackHandler = canonicalContract(params.safeVersion, "compatibilityFallbackHandler").address;
+  let hook = { to: params.setupTo, data: params.setupData };
+  if (params.guard) {
+    if (!toolkit.guard) throw new Error("treasurySetup: the parameters install a guard; pass its address");
+    const { setupTo, setupData } = guardSetupHook(toolkit.guard, params.safeVersion, guardPolicy(params.guard));
+    hook = { to: setupTo, data: setupData };
+  }
   return {
     ...resolveSafeSetup({
       owners: params.owners,
@@ -135,11 +273,13 @@ export function treasurySetup(params: TreasuryParams): ResolvedSafeSetup & { fal
       saltNonce: params.saltNonce,
       version: params.safeVersion,
       l2: params.l2,
-      to: params.setupTo,
-      data: params.setupData,
+      to: hook.to,
+      data: hook.data,
       fallbackHandler,
     }),
     fallbackHandler,
+    setupTo: hook.to ?? ZeroAddress,
+    setupData: hook.data ?? "0x",
   };
 }
 
@@ -167,7 +307,7 @@ export async function deployTreasury(
   hre: HardhatRuntimeEnvironment,
   params: TreasuryParams,
 ): Promise<TreasuryDeployment> {
-  const setup = treasurySetup(params);
+  const setup = treasurySetup(params, await toolkitAddressesFor(hre, params));
   const base = { version: params.safeVersion, setup, address: setup.predictedAddress };
   if ((await hre.ethers.provider.getCode(setup.predictedAddress)) !== "0x") return { ...base, status: "present" };
   for (const required of [setup.singleton, setup.proxyFactory, setup.fallbackHandler]) {
@@ -177,6 +317,7 @@ export async function deployTreasury(
       );
     }
   }
+  if (params.guard) await deployToolkit(hre, ["TreasuryGuard"]);
   const { treasury } = await hre.ignition.deploy(TreasuryModule, {
     parameters: {
       [TREASURY_MODULE_ID]: {
@@ -186,8 +327,8 @@ export async function deployTreasury(
         singleton: setup.singleton,
         proxyFactory: setup.proxyFactory,
         fallbackHandler: setup.fallbackHandler,
-        setupTo: params.setupTo ?? ZeroAddress,
-        setupData: params.setupData ?? "0x",
+        setupTo: setup.setupTo,
+        setupData: setup.setupData,
       },
     },
     deploymentId: await deploymentId(hre, setup.predictedAddress),

@@ -3,7 +3,7 @@ import { scope, task } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 
 import { keyValues, toJson } from "../lib/format";
-import { deployTreasury, readTreasuryParams, treasurySetup } from "../lib/treasury";
+import { deployTreasury, readTreasuryParams, toolkitAddressesFor, treasurySetup } from "../lib/treasury";
 import { userFacing } from "./util";
 
 interface TreasuryDeployArgs {
@@ -23,7 +23,7 @@ task<TreasuryDeployArgs>(
     userFacing(async () => {
       const params = readTreasuryParams(args.parameters);
       if (args.dryRun) {
-        const setup = treasurySetup(params);
+        const setup = treasurySetup(params, await toolkitAddressesFor(hre, params));
         console.log(
           args.json
             ? toJson({ ...params, predictedAddress: setup.predictedAddress })

@@ -1,10 +1,18 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
-import { deployTreasury, parseTreasuryParams, readTreasuryParams, TreasuryParamsError } from "../../lib/treasury";
-import { safeAt } from "../fixtures/safe";
+import { toolkitAddress } from "../../lib/toolkit";
+import {
+  deployTreasury,
+  parseTreasuryParams,
+  readTreasuryParams,
+  treasurySetup,
+  TreasuryParamsError,
+} from "../../lib/treasury";
+import { execSafeTx, safeAt } from "../fixtures/safe";
 
 const OWNERS = [
   "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
@@ -88,5 +96,81 @@ describe("Treasury deployment", function () {
       const { address } = await deployTreasury(hre, params);
       expect(await safeAt(address).VERSION()).to.equal("1.4.1");
     });
+  });
+});
+
+describe("Treasury deployment with the TreasuryGuard", function () {
+  const GUARD_SLOT = "0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8";
+  const MODULE_GUARD_SLOT = "0xb104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947";
+  const RECIPIENT = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
+
+  async function slotAddress(safe: string, slot: string): Promise<string> {
+    return hre.ethers.getAddress("0x" + (await hre.ethers.provider.getStorage(safe, slot)).slice(26));
+  }
+
+  for (const safeVersion of ["1.5.0", "1.4.1"] as const) {
+    it(`installs guard, module and policy in the creation transaction (Safe ${safeVersion})`, async function () {
+      await loadFixture(chain);
+      const params = { ...readTreasuryParams("deploy/parameters/guarded.json"), safeVersion };
+      const { address } = await deployTreasury(hre, params);
+      const guard = await hre.ethers.getContractAt("TreasuryGuard", await toolkitAddress(hre, "TreasuryGuard"));
+      const guardAddress = await guard.getAddress();
+      expect(await slotAddress(address, GUARD_SLOT)).to.equal(guardAddress);
+      expect(await slotAddress(address, MODULE_GUARD_SLOT)).to.equal(
+        safeVersion === "1.5.0" ? guardAddress : ZeroAddress,
+      );
+      expect(await safeAt(address).isModuleEnabled(guardAddress)).to.equal(true);
+      expect(await guard.capOf(address, ZeroAddress)).to.equal(parseEther("5"));
+      expect(await guard.isRecipient(address, RECIPIENT)).to.equal(true);
+      expect((await guard.policy(address)).delay).to.equal(86400n);
+
+      // The policy is live from the first transaction: within the cap passes, beyond it nothing moves.
+      const [funder, owner1, owner2] = await hre.ethers.getSigners();
+      await funder.sendTransaction({ to: address, value: parseEther("20") });
+      await execSafeTx(address, { to: RECIPIENT, value: parseEther("4") }, [owner1, owner2]);
+      const before = await hre.ethers.provider.getBalance(RECIPIENT);
+      await expect(execSafeTx(address, { to: RECIPIENT, value: parseEther("2") }, [owner1, owner2]))
+        .to.be.revertedWithCustomError(guard, "CapExceeded")
+        .withArgs(ZeroAddress, parseEther("2"), parseEther("1"));
+      expect(await hre.ethers.provider.getBalance(RECIPIENT)).to.equal(before);
+    });
+  }
+
+  it("predicts a different address than the same owners without a guard", function () {
+    const guarded = readTreasuryParams("deploy/parameters/guarded.json");
+    const plain = { ...guarded, guard: undefined };
+    const guardAddress = "0x00000000000000000000000000000000000000aa";
+    expect(treasurySetup(guarded, { guard: guardAddress }).predictedAddress).to.not.equal(
+      treasurySetup(plain).predictedAddress,
+    );
+    expect(() => treasurySetup(guarded)).to.throw(/pass its address/);
+  });
+
+  it("names each bad guard field", function () {
+    const owners = readTreasuryParams("deploy/parameters/guarded.json").owners;
+    const bad = {
+      Treasury: {
+        owners,
+        threshold: 1,
+        guard: {
+          caps: [
+            { asset: "ETH", amount: "1.5" },
+            { asset: "eth", amount: "1" },
+            { asset: "0x6B175474E89094C44Da98b954EedeAC495271d0F", amount: "10" },
+            { asset: "ETH", amount: "0.0000000000000000001" },
+          ],
+          recipients: ["0x0000000000000000000000000000000000000000"],
+          delay: 60,
+        },
+      },
+    };
+    expect(problemsOf(bad)).to.have.members([
+      "Treasury.guard.caps[1].asset",
+      "Treasury.guard.caps[2].decimals",
+      "Treasury.guard.caps[3].asset",
+      "Treasury.guard.caps[3].amount",
+      "Treasury.guard.recipients[0]",
+      "Treasury.guard.delay",
+    ]);
   });
 });
