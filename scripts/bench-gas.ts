@@ -2,9 +2,10 @@
  * Guard overhead benchmark: gasUsed of the same Safe transaction with and without the TreasuryGuard, in the same
  * run, on two otherwise identical 1-of-1 Safes (1.5.0). Each scenario runs once on both Safes to warm up (first-time
  * storage writes: recipients' balances, the guard's window header) and is then measured on both, in the same hour
- * (steady state). Not measured here: the first spend of an asset (one zero -> non-zero write, about +17,100) and the
- * first spend after the hour changes (the window flushes the previous hour into its ring: about +5,000, plus 2,100
- * per expiring non-empty bucket).
+ * (steady state). Not measured here: the first spend after the hour changes (the window flushes the previous hour
+ * into its ring and updates its bitmap: about +10,000 once the ring slots are in use, plus 2,100 per expiring
+ * non-empty bucket; during an asset's first day about +20,000 more, for the ring slot's first write). See
+ * docs/policy.md.
  *
  *   npx hardhat run scripts/bench-gas.ts            (prints a Markdown table; `--json` via BENCH_JSON=1)
  */

@@ -174,6 +174,8 @@ interface ITreasuryGuard {
      *         The cap enforced is the cap rounded down to a 21-bit decimal mantissa (mantissa * 10^exponent, mantissa
      *         below 2,097,152): exact for caps with at most 6 significant digits, never above the cap set; caps of
      *         2^96 - 1 or more are unbounded up to that. A Safe can cap at most MAX_ASSETS distinct assets.
+     * @param asset The asset: address(0) for native ETH, else an ERC20.
+     * @param cap Maximum outflow in any 24-hour interval, in the asset's base units.
      */
     function setCap(address asset, uint256 cap) external;
 
@@ -207,6 +209,10 @@ interface ITreasuryGuard {
     /**
      * @notice Queues a transaction of the caller Safe. Reverts with TransactionForbidden for forbidden transactions.
      *         Queueing is itself an instant Safe transaction.
+     * @param to Target of the Safe's call.
+     * @param value ETH value of the Safe's call.
+     * @param data Calldata of the Safe's call.
+     * @param operation CALL or DELEGATECALL (only to MultiSendCallOnly, SafeMigration or SignMessageLib).
      * @return id The transaction's id for the caller Safe.
      */
     function queue(
@@ -224,6 +230,8 @@ interface ITreasuryGuard {
      *         have vetoed it. Each such cancellation raises the threshold for the next one by one owner, up to the
      *         Safe's own threshold; a queued execution resets it to one. So k colluding owners (fewer than the
      *         Safe's threshold) can delay the quorum by at most k consecutive cancellations.
+     * @param safe The Safe whose queued transaction is vetoed (msg.sender must be one of its owners).
+     * @param id The queued transaction's id.
      */
     function veto(address safe, uint256 id) external;
 
@@ -231,6 +239,8 @@ interface ITreasuryGuard {
      * @notice Runs a ready transaction of `safe` through Safe.execTransactionFromModule. Anyone may call. The call
      *         must succeed (else QueuedTransactionFailed and it stays ready until expiry). Its outflows are not
      *         counted against the caps; they are recorded in TransactionExecuted.
+     * @param safe The Safe that queued the transaction (the guard must be one of its enabled modules).
+     * @param id The queued transaction's id.
      */
     function execute(address safe, uint256 id) external;
 
@@ -248,15 +258,19 @@ interface ITreasuryGuard {
     /// @notice The module whose owner/threshold changes always pass (see setRecoveryModule).
     function recoveryModule(address safe) external view returns (address);
 
+    /// @notice `safe`'s settings (effective delay and expiry, defaults included) and activity record.
     function policy(address safe) external view returns (Policy memory);
 
     /// @notice The cap as the Safe set it (remaining() uses the enforced, rounded-down cap).
     function capOf(address safe, address asset) external view returns (uint256);
 
+    /// @notice Whether `recipient` may receive outflows of `safe` instantly.
     function isRecipient(address safe, address recipient) external view returns (bool);
 
+    /// @notice Whether `safe` may call `target` with any data instantly (decoded token selectors excepted).
     function isTrustedTarget(address safe, address target) external view returns (bool);
 
+    /// @notice Whether `safe` may call `target` with `selector` instantly (decoded token selectors excepted).
     function isTrustedSelector(address safe, address target, bytes4 selector) external view returns (bool);
 
     /**
@@ -268,13 +282,17 @@ interface ITreasuryGuard {
     /// @notice The owner vetoes needed to cancel a queued transaction of `safe` now.
     function cancelThreshold(address safe) external view returns (uint256);
 
+    /// @notice Queued transaction `id` of `safe` with its current state (ids run from 0 to policy(safe).queued - 1).
     function queuedTransaction(address safe, uint256 id) external view returns (QueuedTransaction memory);
 
+    /// @notice The current state of queued transaction `id` of `safe` (None for an unknown id).
     function queueState(address safe, uint256 id) external view returns (QueueState);
 
     /**
      * @notice Classifies a transaction of `safe` as the guard will when it is executed now by the owners:
-     *         the verdict, the first reason for it, and the outflows summed per asset.
+     *         the verdict, the first reason for it, and the outflows summed per asset. Reverts MalformedBatch for
+     *         a malformed MultiSendCallOnly payload, like the hooks.
+     * @param gasPrice The Safe transaction's gasPrice: any non-zero value is forbidden (GasRefund).
      */
     function classify(
         address safe,

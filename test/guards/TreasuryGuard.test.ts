@@ -463,6 +463,18 @@ for (const [version, fixture] of [
         expect(await storedAddress(f.safeAddress, GUARD_SLOT)).to.equal(f.guardAddress);
       });
 
+      it("reads to = address(0) in a MultiSendCallOnly batch as the Safe itself only on 1.5.0", async function () {
+        const f = await loadFixture(fixture);
+        const tx = batch(
+          [{ to: ZeroAddress, data: safeIface.encodeFunctionData("setGuard", [ZeroAddress]) }],
+          f.multiSendCallOnly,
+        );
+        await expect(f.exec(tx))
+          .to.be.revertedWithCustomError(f.guard, "DelayRequired")
+          .withArgs(version === "1.5.0" ? Reason.SafeSelfCall : Reason.UntrustedTarget);
+        expect(await storedAddress(f.safeAddress, GUARD_SLOT)).to.equal(f.guardAddress);
+      });
+
       it("tightens instantly and needs the queue to loosen, even inside a batch with a spend", async function () {
         const f = await loadFixture(fixture);
         const g = f.guard.interface;
