@@ -1,0 +1,908 @@
+// SPDX-License-Identifier: LGPL-3.0-only
+pragma solidity 0.8.28;
+
+import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol";
+import {ITransactionGuard} from "@safe-global/safe-smart-account/contracts/base/GuardManager.sol";
+import {IModuleGuard} from "@safe-global/safe-smart-account/contracts/base/ModuleManager.sol";
+import {IERC165} from "@safe-global/safe-smart-account/contracts/interfaces/IERC165.sol";
+import {IModuleManager} from "@safe-global/safe-smart-account/contracts/interfaces/IModuleManager.sol";
+import {IOwnerManager} from "@safe-global/safe-smart-account/contracts/interfaces/IOwnerManager.sol";
+
+import {ITreasuryGuard} from "../interfaces/ITreasuryGuard.sol";
+import {RollingWindow} from "../libraries/RollingWindow.sol";
+
+/**
+ * @title TreasuryGuard - rolling caps, whitelists, a timelock queue and a DELEGATECALL policy for Safes
+ * @notice Singleton: transaction guard, module guard (Safe 1.5.0) and module of many Safes, state keyed by the Safe.
+ * @dev Prepare/commit: checkTransaction classifies the transaction against the state before it runs and counts its
+ *      outflows at once (commit early); the counted amounts are kept in transient storage, on a per-Safe stack so
+ *      nested Safe transactions pair correctly, and checkAfterExecution refunds them if the Safe transaction failed.
+ */
+contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
+    using RollingWindow for RollingWindow.Window;
+
+    /*//////////////////////////////////////////////////////////////
+                                CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    uint32 public constant MIN_DELAY = 1 hours;
+    uint32 public constant MAX_DELAY = 30 days;
+    /// @notice Delay of a Safe that never set one.
+    uint32 public constant DEFAULT_DELAY = 2 days;
+    uint32 public constant MIN_EXPIRY = 1 hours;
+    uint32 public constant MAX_EXPIRY = 30 days;
+    /// @notice Expiry of a Safe that never set one.
+    uint32 public constant DEFAULT_EXPIRY = 7 days;
+
+    // Canonical Safe contracts (same address on every chain).
+    address internal constant MULTI_SEND_CALL_ONLY_130 = 0x40A2aCCbd92BCA938b02010E17A5b8929b49130D;
+    address internal constant MULTI_SEND_CALL_ONLY_141 = 0x9641d764fc13c8B624c04430C7356C1C7C8102e2;
+    address internal constant MULTI_SEND_CALL_ONLY_150 = 0xA83c336B20401Af773B6219BA5027174338D1836;
+    address internal constant MULTI_SEND_130 = 0xA238CBeb142c10Ef7Ad8442C6D1f9E89e07e7761;
+    address internal constant MULTI_SEND_141 = 0x38869bf66a61cF6bDB996A6aE40D5853Fd43B526;
+    address internal constant MULTI_SEND_150 = 0x218543288004CD07832472D464648173c77D7eB7;
+    address internal constant SAFE_MIGRATION_150 = 0x6439e7ABD8Bb915A5263094784C5CF561c4172AC;
+    address internal constant SIGN_MESSAGE_LIB_141 = 0xd53cd0aB83D845Ac265BE939c57F53AD838012c9;
+    address internal constant SIGN_MESSAGE_LIB_150 = 0x4FfeF8222648872B3dE295Ba1e49110E61f5b5aa;
+
+    // Selectors decoded as outflows, allowances or operators.
+    bytes4 internal constant TRANSFER = 0xa9059cbb; // transfer(address,uint256)
+    bytes4 internal constant TRANSFER_FROM = 0x23b872dd; // transferFrom(address,address,uint256) (ERC20 and ERC721)
+    bytes4 internal constant APPROVE = 0x095ea7b3; // approve(address,uint256) (ERC20 and ERC721)
+    bytes4 internal constant INCREASE_ALLOWANCE = 0x39509351; // increaseAllowance(address,uint256)
+    bytes4 internal constant DECREASE_ALLOWANCE = 0xa457c2d7; // decreaseAllowance(address,uint256)
+    bytes4 internal constant SAFE_TRANSFER_FROM_721 = 0x42842e0e; // safeTransferFrom(address,address,uint256)
+    bytes4 internal constant SAFE_TRANSFER_FROM_721_DATA = 0xb88d4fde; // safeTransferFrom(address,address,uint256,bytes)
+    bytes4 internal constant SAFE_TRANSFER_FROM_1155 = 0xf242432a; // safeTransferFrom(address,address,uint256,uint256,bytes)
+    bytes4 internal constant SAFE_BATCH_TRANSFER_FROM_1155 = 0x2eb2c2d6; // safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)
+    bytes4 internal constant SET_APPROVAL_FOR_ALL = 0xa22cb465; // setApprovalForAll(address,bool)
+    bytes4 internal constant SEND_777 = 0x9bd9bbc6; // send(address,uint256,bytes)
+    bytes4 internal constant OPERATOR_SEND_777 = 0x62ad1b83; // operatorSend(address,address,uint256,bytes,bytes)
+    bytes4 internal constant AUTHORIZE_OPERATOR_777 = 0x959b8c3f; // authorizeOperator(address)
+    bytes4 internal constant REVOKE_OPERATOR_777 = 0xfad8b32a; // revokeOperator(address)
+    bytes4 internal constant TRANSFER_AND_CALL = 0x1296ee62; // transferAndCall(address,uint256)
+    bytes4 internal constant TRANSFER_AND_CALL_DATA = 0x4000aea0; // transferAndCall(address,uint256,bytes)
+    bytes4 internal constant TRANSFER_FROM_AND_CALL = 0xd8fbe994; // transferFromAndCall(address,address,uint256)
+    bytes4 internal constant TRANSFER_FROM_AND_CALL_DATA = 0xc1d34b89; // transferFromAndCall(address,address,uint256,bytes)
+    bytes4 internal constant APPROVE_AND_CALL = 0x3177029f; // approveAndCall(address,uint256)
+    bytes4 internal constant APPROVE_AND_CALL_DATA = 0xcae9ca51; // approveAndCall(address,uint256,bytes)
+
+    bytes4 internal constant MULTI_SEND = 0x8d80ff0a; // multiSend(bytes)
+
+    // Safe owner management (what the recovery module may do).
+    bytes4 internal constant ADD_OWNER_WITH_THRESHOLD = 0x0d582f13;
+    bytes4 internal constant REMOVE_OWNER = 0xf8dc5dd9;
+    bytes4 internal constant SWAP_OWNER = 0xe318b52b;
+    bytes4 internal constant CHANGE_THRESHOLD = 0x694e80c3;
+
+    /// @dev Transient storage namespace of the per-Safe context stacks: keccak256("TreasuryGuard.context") - 1.
+    bytes32 private constant _CONTEXT_NAMESPACE = bytes32(uint256(keccak256("TreasuryGuard.context")) - 1);
+
+    // Stored queue states (Waiting/Ready/Expired are derived from time).
+    uint8 private constant _QUEUED = 1;
+    uint8 private constant _EXECUTED = 2;
+    uint8 private constant _CANCELLED = 3;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Hot per-Safe state, one slot (40 + 32 + 32 + 16 + 64 = 184 bits). lastActivity is a timestamp (uint40
+    ///      lasts 34,000 years); delay/expiry are bounded by 30 days; cancelStreak saturates at type(uint16).max;
+    ///      queued counts transactions, one per Safe transaction, so it cannot reach 2^64.
+    struct SafeState {
+        uint40 lastActivity;
+        uint32 delay; // 0: DEFAULT_DELAY
+        uint32 expiry; // 0: DEFAULT_EXPIRY
+        uint16 cancelStreak;
+        uint64 queued;
+    }
+
+    /// @dev A queued transaction. First slot: to (160) + eta (40) + expiresAt (40) + operation (8) + state (8).
+    struct Item {
+        address to;
+        uint40 eta;
+        uint40 expiresAt;
+        uint8 operation;
+        uint8 state;
+        uint256 value;
+        bytes data;
+        uint16 vetoes;
+    }
+
+    /// @dev Outflows of one transaction, summed per asset (memory only).
+    struct Classification {
+        Verdict verdict;
+        Reason reason;
+        uint256 count;
+        address[] assets;
+        uint256[] amounts;
+    }
+
+    // safe -> hot state
+    mapping(address safe => SafeState) private _safes;
+    // safe -> recovery module
+    mapping(address safe => address) private _recoveryModules;
+    // safe -> asset -> cap
+    mapping(address safe => mapping(address asset => uint256)) private _caps;
+    // safe -> asset -> rolling window
+    mapping(address safe => mapping(address asset => RollingWindow.Window)) private _windows;
+    // safe -> recipient -> allowed
+    mapping(address safe => mapping(address recipient => bool)) private _recipients;
+    // safe -> target -> trusted with any data
+    mapping(address safe => mapping(address target => bool)) private _trustedTargets;
+    // safe -> target -> selector -> trusted
+    mapping(address safe => mapping(address target => mapping(bytes4 selector => bool))) private _trustedSelectors;
+    // safe -> id -> queued transaction
+    mapping(address safe => mapping(uint256 id => Item)) private _queue;
+    // safe -> id -> owner -> vetoed
+    mapping(address safe => mapping(uint256 id => mapping(address owner => bool))) private _vetoed;
+
+    /*//////////////////////////////////////////////////////////////
+                          TRANSACTION GUARD HOOKS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITransactionGuard
+    function checkTransaction(
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation,
+        uint256,
+        uint256,
+        uint256 gasPrice,
+        address,
+        address payable,
+        bytes memory,
+        address
+    ) external override {
+        if (gasPrice != 0) revert TransactionForbidden(Reason.GasRefund);
+        _checkAndCount(msg.sender, to, value, data, operation);
+        // Owner activity: an owner-signed transaction is executing (even if its call later fails).
+        SafeState storage state = _safes[msg.sender];
+        if (state.lastActivity != block.timestamp) state.lastActivity = uint40(block.timestamp);
+    }
+
+    /// @inheritdoc ITransactionGuard
+    function checkAfterExecution(bytes32, bool success) external override {
+        _popContext(msg.sender, success);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            MODULE GUARD HOOKS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IModuleGuard
+    function checkModuleTransaction(
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation,
+        address module
+    ) external override returns (bytes32) {
+        address safe = msg.sender;
+        if (
+            module == address(this) ||
+            (module == _recoveryModules[safe] && module != address(0) && _isOwnerManagement(safe, to, value, data, operation))
+        ) {
+            // Our own queued executions (they waited the delay) and recovery owner changes pass uncounted.
+            _pushContext(safe, _emptyClassification());
+        } else {
+            _checkAndCount(safe, to, value, data, operation);
+        }
+        return bytes32(0);
+    }
+
+    /// @inheritdoc IModuleGuard
+    function checkAfterModuleExecution(bytes32, bool success) external override {
+        _popContext(msg.sender, success);
+    }
+
+    /// @notice ERC-165: transaction guard, module guard.
+    function supportsInterface(bytes4 interfaceId) external pure override returns (bool) {
+        return
+            interfaceId == type(ITransactionGuard).interfaceId || // 0xe6d7a83a
+            interfaceId == type(IModuleGuard).interfaceId || // 0x58401ed8
+            interfaceId == type(IERC165).interfaceId; // 0x01ffc9a7
+    }
+
+    /// @dev Never reverts: a Safe calling an unknown function on its guard (e.g. a future hook) is not bricked.
+    fallback() external {}
+
+    /*//////////////////////////////////////////////////////////////
+                             POLICY (SAFE ONLY)
+    //////////////////////////////////////////////////////////////*/
+    // No setter checks whether the change is tightening: the guard hooks classify every call to these setters
+    // before it runs (loosening needs the queue). Each setter only writes the caller's own state.
+
+    /// @inheritdoc ITreasuryGuard
+    function setCap(address asset, uint256 cap) external override {
+        uint256 oldCap = _caps[msg.sender][asset];
+        _caps[msg.sender][asset] = cap;
+        emit CapChanged(msg.sender, asset, oldCap, cap);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function setRecipient(address recipient, bool allowed) external override {
+        bool old = _recipients[msg.sender][recipient];
+        _recipients[msg.sender][recipient] = allowed;
+        emit RecipientChanged(msg.sender, recipient, old, allowed);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function setTrustedTarget(address target, bool trusted) external override {
+        bool old = _trustedTargets[msg.sender][target];
+        _trustedTargets[msg.sender][target] = trusted;
+        emit TrustedTargetChanged(msg.sender, target, old, trusted);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function setTrustedSelector(address target, bytes4 selector, bool trusted) external override {
+        bool old = _trustedSelectors[msg.sender][target][selector];
+        _trustedSelectors[msg.sender][target][selector] = trusted;
+        emit TrustedSelectorChanged(msg.sender, target, selector, old, trusted);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function setDelay(uint32 delay) external override {
+        if (delay < MIN_DELAY || delay > MAX_DELAY) revert InvalidDelay(delay, MIN_DELAY, MAX_DELAY);
+        SafeState storage state = _safes[msg.sender];
+        uint32 old = _effectiveDelay(state.delay);
+        state.delay = delay;
+        emit DelayChanged(msg.sender, old, delay);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function setExpiry(uint32 expiry) external override {
+        if (expiry < MIN_EXPIRY || expiry > MAX_EXPIRY) revert InvalidExpiry(expiry, MIN_EXPIRY, MAX_EXPIRY);
+        SafeState storage state = _safes[msg.sender];
+        uint32 old = _effectiveExpiry(state.expiry);
+        state.expiry = expiry;
+        emit ExpiryChanged(msg.sender, old, expiry);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function setRecoveryModule(address module) external override {
+        address old = _recoveryModules[msg.sender];
+        _recoveryModules[msg.sender] = module;
+        emit RecoveryModuleChanged(msg.sender, old, module);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  QUEUE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITreasuryGuard
+    function queue(
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation
+    ) external override returns (uint256 id) {
+        address safe = msg.sender;
+        Classification memory c = _classify(safe, to, value, data, operation);
+        if (c.verdict == Verdict.Forbidden) revert TransactionForbidden(c.reason);
+        _evaluateCaps(safe, c);
+        SafeState storage state = _safes[safe];
+        id = state.queued;
+        // One id per queue() call: cannot reach 2^64.
+        unchecked {
+            state.queued = uint64(id + 1);
+        }
+        // block.timestamp + 30 days + 30 days fits in uint40 until year 36812.
+        uint40 eta = uint40(block.timestamp + _effectiveDelay(state.delay));
+        uint40 expiresAt = eta + _effectiveExpiry(state.expiry);
+        Item storage item = _queue[safe][id];
+        item.to = to;
+        item.eta = eta;
+        item.expiresAt = expiresAt;
+        item.operation = uint8(operation);
+        item.state = _QUEUED;
+        item.value = value;
+        item.data = data;
+        emit TransactionQueued(safe, id, to, value, data, operation, eta, expiresAt, c.verdict, c.reason);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function cancel(uint256 id) external override {
+        address safe = msg.sender;
+        Item storage item = _queue[safe][id];
+        if (item.state != _QUEUED) revert TransactionNotQueued(safe, id, _queueState(item));
+        item.state = _CANCELLED;
+        emit TransactionCancelled(safe, id, safe, _safes[safe].cancelStreak);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function veto(address safe, uint256 id) external override {
+        if (!IOwnerManager(safe).isOwner(msg.sender)) revert NotSafeOwner(safe, msg.sender);
+        Item storage item = _queue[safe][id];
+        QueueState current = _queueState(item);
+        if (current != QueueState.Waiting && current != QueueState.Ready) revert TransactionNotQueued(safe, id, current);
+        if (_vetoed[safe][id][msg.sender]) revert AlreadyVetoed(safe, id, msg.sender);
+        _vetoed[safe][id][msg.sender] = true;
+        // At most one veto per owner and the owner count is far below 2^16.
+        uint16 vetoes = item.vetoes + 1;
+        item.vetoes = vetoes;
+        uint256 required = _cancelThreshold(safe);
+        emit TransactionVetoed(safe, id, msg.sender, vetoes, required);
+        if (vetoes >= required) {
+            item.state = _CANCELLED;
+            SafeState storage state = _safes[safe];
+            uint16 streak = state.cancelStreak;
+            if (streak != type(uint16).max) state.cancelStreak = ++streak;
+            emit TransactionCancelled(safe, id, msg.sender, streak);
+        }
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function execute(address safe, uint256 id) external override {
+        Item storage item = _queue[safe][id];
+        QueueState current = _queueState(item);
+        if (current == QueueState.Waiting) revert TransactionNotReady(safe, id, item.eta);
+        if (current != QueueState.Ready) revert TransactionNotQueued(safe, id, current);
+        item.state = _EXECUTED;
+        _safes[safe].cancelStreak = 0;
+        address to = item.to;
+        uint256 value = item.value;
+        bytes memory data = item.data;
+        Enum.Operation operation = Enum.Operation(item.operation);
+        // The decoder works on calldata; the stored transaction is decoded through a static self-call.
+        (, , Outflow[] memory outflows) = this.classify(safe, to, value, data, operation, 0);
+        emit TransactionExecuted(safe, id, outflows);
+        if (!IModuleManager(safe).execTransactionFromModule(to, value, data, operation)) {
+            revert QueuedTransactionFailed(safe, id);
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITreasuryGuard
+    function lastActivity(address safe) external view override returns (uint64) {
+        return _safes[safe].lastActivity;
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function recoveryModule(address safe) external view override returns (address) {
+        return _recoveryModules[safe];
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function policy(address safe) external view override returns (Policy memory) {
+        SafeState memory state = _safes[safe];
+        return
+            Policy({
+                lastActivity: state.lastActivity,
+                delay: _effectiveDelay(state.delay),
+                expiry: _effectiveExpiry(state.expiry),
+                cancelStreak: state.cancelStreak,
+                queued: state.queued,
+                recoveryModule: _recoveryModules[safe]
+            });
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function capOf(address safe, address asset) external view override returns (uint256) {
+        return _caps[safe][asset];
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function isRecipient(address safe, address recipient) external view override returns (bool) {
+        return _recipients[safe][recipient];
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function isTrustedTarget(address safe, address target) external view override returns (bool) {
+        return _trustedTargets[safe][target];
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function isTrustedSelector(address safe, address target, bytes4 selector) external view override returns (bool) {
+        return _trustedSelectors[safe][target][selector];
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function remaining(
+        address safe,
+        address asset
+    ) external view override returns (uint256 available, uint256 nextIncreaseAt) {
+        uint256 cap = _caps[safe][asset];
+        RollingWindow.Window storage window = _windows[safe][asset];
+        available = window.available(cap, block.timestamp);
+        nextIncreaseAt = window.nextIncrease(cap, block.timestamp);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function cancelThreshold(address safe) external view override returns (uint256) {
+        return _cancelThreshold(safe);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function queuedTransaction(address safe, uint256 id) external view override returns (QueuedTransaction memory) {
+        Item storage item = _queue[safe][id];
+        return
+            QueuedTransaction({
+                to: item.to,
+                value: item.value,
+                data: item.data,
+                operation: Enum.Operation(item.operation),
+                eta: item.eta,
+                expiresAt: item.expiresAt,
+                vetoes: item.vetoes,
+                state: _queueState(item)
+            });
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function queueState(address safe, uint256 id) external view override returns (QueueState) {
+        return _queueState(_queue[safe][id]);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function classify(
+        address safe,
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation,
+        uint256 gasPrice
+    ) external view override returns (Verdict verdict, Reason reason, Outflow[] memory outflows) {
+        Classification memory c = _classify(safe, to, value, data, operation);
+        if (gasPrice != 0) _flag(c, Verdict.Forbidden, Reason.GasRefund);
+        _evaluateCaps(safe, c);
+        return (c.verdict, c.reason, _outflowsOf(c));
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          INTERNAL: CHECK AND COUNT
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Classifies, reverts unless instant, counts the outflows (commit early) and pushes them for rollback.
+    function _checkAndCount(
+        address safe,
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation
+    ) private {
+        Classification memory c = _classify(safe, to, value, data, operation);
+        if (c.verdict == Verdict.Forbidden) revert TransactionForbidden(c.reason);
+        if (c.verdict == Verdict.Delayed) revert DelayRequired(c.reason);
+        _count(safe, c);
+        _pushContext(safe, c);
+    }
+
+    /// @dev Counts each asset's summed outflow in its window, reverting CapExceeded if it does not fit.
+    function _count(address safe, Classification memory c) private {
+        for (uint256 i; i < c.count; ++i) {
+            address asset = c.assets[i];
+            (bool ok, uint256 available) = _windows[safe][asset].trySpend(
+                _caps[safe][asset],
+                c.amounts[i],
+                block.timestamp
+            );
+            if (!ok) revert CapExceeded(asset, c.amounts[i], available);
+        }
+    }
+
+    /// @dev Marks the classification Delayed (CapExceeded or NoCap) if an asset's sum exceeds its capacity.
+    function _evaluateCaps(address safe, Classification memory c) private view {
+        for (uint256 i; i < c.count; ++i) {
+            address asset = c.assets[i];
+            uint256 cap = _caps[safe][asset];
+            if (c.amounts[i] > _windows[safe][asset].available(cap, block.timestamp)) {
+                _flag(c, Verdict.Delayed, cap == 0 ? Reason.NoCap : Reason.CapExceeded);
+            }
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                        INTERNAL: TRANSIENT CONTEXT
+    //////////////////////////////////////////////////////////////*/
+    // Per Safe, a stack in transient storage at slot base = keccak256(safe, namespace): base holds the length; the
+    // items follow. A frame is (asset, amount) pairs followed by the pair count. Hooks always come in pairs per
+    // Safe and nest (an inner Safe transaction runs both of its hooks between the outer ones), so the top frame is
+    // always the current transaction's. A pop on an empty stack (an EOA calling the hook) does nothing.
+
+    function _contextBase(address safe) private pure returns (uint256 base) {
+        bytes32 namespace = _CONTEXT_NAMESPACE;
+        assembly ("memory-safe") {
+            mstore(0x00, safe)
+            mstore(0x20, namespace)
+            base := keccak256(0x00, 0x40)
+        }
+    }
+
+    function _pushContext(address safe, Classification memory c) private {
+        uint256 base = _contextBase(safe);
+        uint256 count = c.count;
+        address[] memory assets = c.assets;
+        uint256[] memory amounts = c.amounts;
+        assembly ("memory-safe") {
+            let length := tload(base)
+            // base is a keccak256 output: base + 1 + length cannot wrap before the stack holds 2^255 items.
+            let top := add(add(base, 1), length)
+            for {
+                let i := 0
+            } lt(i, count) {
+                i := add(i, 1)
+            } {
+                tstore(top, mload(add(assets, shl(5, add(i, 1)))))
+                tstore(add(top, 1), mload(add(amounts, shl(5, add(i, 1)))))
+                top := add(top, 2)
+            }
+            tstore(top, count)
+            tstore(base, add(length, add(shl(1, count), 1)))
+        }
+    }
+
+    function _popContext(address safe, bool success) private {
+        uint256 base = _contextBase(safe);
+        uint256 length;
+        uint256 count;
+        assembly ("memory-safe") {
+            length := tload(base)
+            if length {
+                count := tload(add(base, length))
+            }
+        }
+        if (length == 0) return;
+        // A frame is 2 * count + 1 items and the stack only holds whole frames.
+        unchecked {
+            uint256 start = length - 1 - 2 * count;
+            if (!success) {
+                for (uint256 i; i < count; ++i) {
+                    uint256 slot = base + 1 + start + 2 * i;
+                    address asset;
+                    uint256 amount;
+                    assembly ("memory-safe") {
+                        asset := tload(slot)
+                        amount := tload(add(slot, 1))
+                    }
+                    // Same transaction, same timestamp: refunds exactly what checkTransaction counted.
+                    _windows[safe][asset].refund(amount, block.timestamp);
+                }
+            }
+            assembly ("memory-safe") {
+                tstore(base, start)
+            }
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          INTERNAL: CLASSIFICATION
+    //////////////////////////////////////////////////////////////*/
+
+    function _emptyClassification() private pure returns (Classification memory c) {
+        c.assets = new address[](0);
+        c.amounts = new uint256[](0);
+    }
+
+    function _classify(
+        address safe,
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation
+    ) private view returns (Classification memory c) {
+        if (operation == Enum.Operation.DelegateCall) {
+            // A batch entry is at least 85 bytes and adds at most two assets.
+            uint256 capacity = 2 + data.length / 42;
+            c.assets = new address[](capacity);
+            c.amounts = new uint256[](capacity);
+            _classifyDelegateCall(c, safe, to, data);
+        } else {
+            c.assets = new address[](2);
+            c.amounts = new uint256[](2);
+            _classifyCall(c, safe, to, value, data);
+        }
+    }
+
+    function _classifyDelegateCall(Classification memory c, address safe, address to, bytes calldata data) private view {
+        if (to == MULTI_SEND_CALL_ONLY_150 || to == MULTI_SEND_CALL_ONLY_141 || to == MULTI_SEND_CALL_ONLY_130) {
+            if (data.length < 4 || bytes4(data) != MULTI_SEND) {
+                _flag(c, Verdict.Forbidden, Reason.DelegateCallForbidden);
+                return;
+            }
+            _classifyBatch(c, safe, data, to == MULTI_SEND_CALL_ONLY_150);
+        } else if (to == SAFE_MIGRATION_150 || to == SIGN_MESSAGE_LIB_150 || to == SIGN_MESSAGE_LIB_141) {
+            _flag(c, Verdict.Delayed, Reason.SafeLibraryDelegateCall);
+        } else if (to == MULTI_SEND_150 || to == MULTI_SEND_141 || to == MULTI_SEND_130) {
+            _flag(c, Verdict.Forbidden, Reason.PlainMultiSend);
+        } else {
+            _flag(c, Verdict.Forbidden, Reason.DelegateCallForbidden);
+        }
+    }
+
+    /**
+     * @dev Decodes multiSend(bytes) exactly as MultiSendCallOnly executes it: ABI offset 0x20, then packed entries
+     *      (operation uint8 == 0, to address, value uint256, dataLength uint256, data) that consume the payload
+     *      exactly. Anything else reverts MalformedBatch. `zeroIsSafe`: MultiSendCallOnly 1.5.0 calls the Safe itself
+     *      for to == address(0).
+     */
+    function _classifyBatch(Classification memory c, address safe, bytes calldata data, bool zeroIsSafe) private view {
+        if (data.length < 68 || _word(data, 4) != 0x20) revert MalformedBatch();
+        uint256 length = _word(data, 36);
+        if (length > data.length - 68) revert MalformedBatch();
+        bytes calldata payload = data[68:68 + length];
+        uint256 i;
+        while (i < length) {
+            // i < length throughout, so length - i does not underflow; each step adds 85 + dataLength <= length - i.
+            unchecked {
+                if (length - i < 85) revert MalformedBatch();
+                uint256 head = _word(payload, i);
+                if (head >> 248 != 0) revert MalformedBatch(); // operation must be CALL
+                address to = address(uint160(head >> 88));
+                uint256 value = _word(payload, i + 21);
+                uint256 dataLength = _word(payload, i + 53);
+                if (dataLength > length - i - 85) revert MalformedBatch();
+                if (to == address(0) && zeroIsSafe) to = safe;
+                _classifyCall(c, safe, to, value, payload[i + 85:i + 85 + dataLength]);
+                i += 85 + dataLength;
+            }
+        }
+    }
+
+    function _classifyCall(
+        Classification memory c,
+        address safe,
+        address to,
+        uint256 value,
+        bytes calldata data
+    ) private view {
+        if (to == safe) {
+            // Value sent to itself moves nothing; any call on the Safe itself is privileged (owners, modules, guards,
+            // fallback handler) or is forwarded to its fallback handler.
+            if (data.length != 0) _flag(c, Verdict.Delayed, Reason.SafeSelfCall);
+            return;
+        }
+        if (value != 0) _outflow(c, safe, address(0), to, value);
+        if (to == address(this)) {
+            _classifyGuardCall(c, safe, data);
+            return;
+        }
+        if (data.length == 0) return;
+        if (data.length >= 4 && _classifyTokenCall(c, safe, to, bytes4(data), data)) return;
+        if (_trustedTargets[safe][to]) return;
+        if (data.length >= 4 && _trustedSelectors[safe][to][bytes4(data)]) return;
+        _flag(c, Verdict.Delayed, Reason.UntrustedTarget);
+    }
+
+    /**
+     * @dev Judges a call on a token by its decoding, whatever the target's trust. Returns false if the selector is
+     *      not one of the decoded ones. Address arguments are truncated to 160 bits like the tokens that accept
+     *      dirty bits do (strict decoders revert on them anyway); a call too short for its arguments needs the queue.
+     */
+    function _classifyTokenCall(
+        Classification memory c,
+        address safe,
+        address token,
+        bytes4 selector,
+        bytes calldata data
+    ) private view returns (bool) {
+        if (
+            selector == TRANSFER ||
+            selector == SEND_777 ||
+            selector == TRANSFER_AND_CALL ||
+            selector == TRANSFER_AND_CALL_DATA ||
+            selector == APPROVE ||
+            selector == INCREASE_ALLOWANCE ||
+            selector == APPROVE_AND_CALL ||
+            selector == APPROVE_AND_CALL_DATA
+        ) {
+            // (recipient or spender, amount): the amount leaves the Safe or becomes spendable by the recipient.
+            // approve(x, 0) revokes and moves nothing: _outflow ignores zero amounts.
+            if (data.length < 68) return _short(c);
+            _outflow(c, safe, token, _address(data, 4), _word(data, 36));
+        } else if (
+            selector == TRANSFER_FROM ||
+            selector == TRANSFER_FROM_AND_CALL ||
+            selector == TRANSFER_FROM_AND_CALL_DATA ||
+            selector == OPERATOR_SEND_777
+        ) {
+            // (from, to, amount): an outflow if from is the Safe; otherwise the Safe moves someone else's tokens
+            // with its allowance, and only the recipient is checked.
+            if (data.length < 100) return _short(c);
+            address to = _address(data, 36);
+            if (_address(data, 4) == safe) _outflow(c, safe, token, to, _word(data, 68));
+            else _recipient(c, safe, to);
+        } else if (
+            selector == SAFE_TRANSFER_FROM_721 ||
+            selector == SAFE_TRANSFER_FROM_721_DATA ||
+            selector == SAFE_TRANSFER_FROM_1155 ||
+            selector == SAFE_BATCH_TRANSFER_FROM_1155
+        ) {
+            // (from, to, ...): non-fungible (no cap): the recipient must be whitelisted.
+            if (data.length < 68) return _short(c);
+            _recipient(c, safe, _address(data, 36));
+        } else if (selector == SET_APPROVAL_FOR_ALL) {
+            // (operator, approved): revoking is instant; approving needs a whitelisted operator.
+            if (data.length < 68) return _short(c);
+            if (_word(data, 36) != 0) _recipient(c, safe, _address(data, 4));
+        } else if (selector == AUTHORIZE_OPERATOR_777) {
+            // An ERC777 operator moves any amount of the Safe's tokens: no cap can bound it.
+            _flag(c, Verdict.Delayed, Reason.UnboundedAllowance);
+        } else if (selector == DECREASE_ALLOWANCE || selector == REVOKE_OPERATOR_777) {
+            // Tightening only.
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    /// @dev Calls to this guard: tightening settings, queue and cancel are instant; loosening is delayed.
+    function _classifyGuardCall(Classification memory c, address safe, bytes calldata data) private view {
+        if (data.length < 4) {
+            _flag(c, Verdict.Forbidden, Reason.GuardCall);
+            return;
+        }
+        bytes4 selector = bytes4(data);
+        bool loosens;
+        if (selector == this.queue.selector || selector == this.cancel.selector) {
+            return;
+        } else if (selector == this.setCap.selector) {
+            if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            loosens = _word(data, 36) > _caps[safe][_address(data, 4)];
+        } else if (selector == this.setRecipient.selector) {
+            if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            loosens = _word(data, 36) != 0 && !_recipients[safe][_address(data, 4)];
+        } else if (selector == this.setTrustedTarget.selector) {
+            if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            loosens = _word(data, 36) != 0 && !_trustedTargets[safe][_address(data, 4)];
+        } else if (selector == this.setTrustedSelector.selector) {
+            if (data.length < 100) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            loosens = _word(data, 68) != 0 && !_trustedSelectors[safe][_address(data, 4)][bytes4(bytes32(_word(data, 36)))];
+        } else if (selector == this.setDelay.selector) {
+            if (data.length < 36) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            loosens = _word(data, 4) < _effectiveDelay(_safes[safe].delay);
+        } else if (selector == this.setExpiry.selector) {
+            if (data.length < 36) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            loosens = _word(data, 4) > _effectiveExpiry(_safes[safe].expiry);
+        } else if (selector == this.setRecoveryModule.selector) {
+            if (data.length < 36) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            address module = _address(data, 4);
+            loosens = module != address(0) && module != _recoveryModules[safe];
+        } else {
+            // Hooks (a Safe calling them would pop its own context), execute, veto, unknown selectors.
+            _flag(c, Verdict.Forbidden, Reason.GuardCall);
+            return;
+        }
+        if (loosens) _flag(c, Verdict.Delayed, Reason.PolicyLoosened);
+    }
+
+    /// @dev Whether a module transaction only manages owners/threshold of `safe` (directly or in a 1.5.0 batch).
+    function _isOwnerManagement(
+        address safe,
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation
+    ) private pure returns (bool) {
+        if (operation == Enum.Operation.Call) return to == safe && value == 0 && _isOwnerSelector(data);
+        if (to != MULTI_SEND_CALL_ONLY_150 && to != MULTI_SEND_CALL_ONLY_141 && to != MULTI_SEND_CALL_ONLY_130) {
+            return false;
+        }
+        if (data.length < 68 || bytes4(data) != MULTI_SEND || _word(data, 4) != 0x20) return false;
+        uint256 length = _word(data, 36);
+        if (length > data.length - 68 || length == 0) return false;
+        bytes calldata payload = data[68:68 + length];
+        uint256 i;
+        while (i < length) {
+            // Same bounds reasoning as _classifyBatch.
+            unchecked {
+                if (length - i < 85) return false;
+                uint256 head = _word(payload, i);
+                if (head >> 248 != 0) return false;
+                address subTo = address(uint160(head >> 88));
+                if (subTo == address(0) && to == MULTI_SEND_CALL_ONLY_150) subTo = safe;
+                uint256 dataLength = _word(payload, i + 53);
+                if (dataLength > length - i - 85) return false;
+                if (subTo != safe || _word(payload, i + 21) != 0) return false;
+                if (!_isOwnerSelector(payload[i + 85:i + 85 + dataLength])) return false;
+                i += 85 + dataLength;
+            }
+        }
+        return true;
+    }
+
+    function _isOwnerSelector(bytes calldata data) private pure returns (bool) {
+        if (data.length < 4) return false;
+        bytes4 selector = bytes4(data);
+        return
+            selector == ADD_OWNER_WITH_THRESHOLD ||
+            selector == REMOVE_OWNER ||
+            selector == SWAP_OWNER ||
+            selector == CHANGE_THRESHOLD;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                       INTERNAL: CLASSIFICATION STATE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Raises the verdict if `verdict` is stricter; the first reason of the strictest verdict is kept.
+    function _flag(Classification memory c, Verdict verdict, Reason reason) private pure {
+        if (verdict > c.verdict) {
+            c.verdict = verdict;
+            c.reason = reason;
+        }
+    }
+
+    function _short(Classification memory c) private pure returns (bool) {
+        _flag(c, Verdict.Delayed, Reason.UntrustedTarget);
+        return true;
+    }
+
+    /// @dev The recipient must be the Safe or whitelisted.
+    function _recipient(Classification memory c, address safe, address recipient) private view {
+        if (recipient != safe && !_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+    }
+
+    /// @dev `amount` of `asset` goes to (or becomes spendable by) `recipient`: recipient checked, amount summed.
+    function _outflow(Classification memory c, address safe, address asset, address recipient, uint256 amount) private view {
+        if (amount == 0 || recipient == safe) return;
+        if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+        uint256 count = c.count;
+        address[] memory assets = c.assets;
+        uint256[] memory amounts = c.amounts;
+        for (uint256 i; i < count; ++i) {
+            if (assets[i] == asset) {
+                uint256 sum;
+                // Saturating: a sum beyond 2^256 is over any cap and reverts CapExceeded, not a panic.
+                unchecked {
+                    sum = amounts[i] + amount;
+                    amounts[i] = sum < amount ? type(uint256).max : sum;
+                }
+                return;
+            }
+        }
+        // count < capacity: each call or batch entry adds at most two assets (see _classify).
+        assets[count] = asset;
+        amounts[count] = amount;
+        c.count = count + 1;
+    }
+
+    function _outflowsOf(Classification memory c) private pure returns (Outflow[] memory outflows) {
+        outflows = new Outflow[](c.count);
+        for (uint256 i; i < c.count; ++i) outflows[i] = Outflow(c.assets[i], c.amounts[i]);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              INTERNAL: MISC
+    //////////////////////////////////////////////////////////////*/
+
+    function _cancelThreshold(address safe) private view returns (uint256) {
+        uint256 threshold = IOwnerManager(safe).getThreshold();
+        uint256 rising = uint256(_safes[safe].cancelStreak) + 1;
+        return rising < threshold ? rising : threshold;
+    }
+
+    function _queueState(Item storage item) private view returns (QueueState) {
+        uint8 stored = item.state;
+        if (stored == _EXECUTED) return QueueState.Executed;
+        if (stored == _CANCELLED) return QueueState.Cancelled;
+        if (stored != _QUEUED) return QueueState.None;
+        if (block.timestamp < item.eta) return QueueState.Waiting;
+        if (block.timestamp < item.expiresAt) return QueueState.Ready;
+        return QueueState.Expired;
+    }
+
+    function _effectiveDelay(uint32 delay) private pure returns (uint32) {
+        return delay == 0 ? DEFAULT_DELAY : delay;
+    }
+
+    function _effectiveExpiry(uint32 expiry) private pure returns (uint32) {
+        return expiry == 0 ? DEFAULT_EXPIRY : expiry;
+    }
+
+    /// @dev The 32-byte word at `offset` of `data`; callers check offset + 32 <= data.length.
+    function _word(bytes calldata data, uint256 offset) private pure returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := calldataload(add(data.offset, offset))
+        }
+    }
+
+    function _address(bytes calldata data, uint256 offset) private pure returns (address) {
+        return address(uint160(_word(data, offset)));
+    }
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: LGPL-3.0-only
+pragma solidity 0.8.28;
+
+import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol";
+
+/**
+ * @title ITreasuryGuard - rolling caps, whitelists, a timelock queue and a DELEGATECALL policy for Safes
+ * @notice One singleton serves many Safes; all state is keyed by the Safe (`msg.sender` of the configuration calls
+ *         and of the guard hooks). A Safe installs it as its transaction guard, as its module guard (Safe 1.5.0) and
+ *         as an enabled module (so queued transactions can run). Every setter below is only effective for the
+ *         calling Safe and is meant to be called by the Safe itself (a multisig transaction).
+ *
+ *         ⚠️ A transaction guard can deny service to a Safe: a guard that reverts on every transaction locks the
+ *         Safe. This guard cannot: removing it (Safe.setGuard / setModuleGuard) is a delayed transaction that
+ *         always runs after the delay through the queue, its hooks never revert for reasons outside the policy, and
+ *         it keeps a non-reverting fallback().
+ *
+ *         See docs/policy.md for the classification table, the window semantics and the cancel rule.
+ */
+interface ITreasuryGuard {
+    /*//////////////////////////////////////////////////////////////
+                                  TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice What the guard does with a transaction.
+    enum Verdict {
+        Instant, // runs now
+        Delayed, // must be queued and wait the Safe's delay
+        Forbidden // never
+    }
+
+    /// @notice Why a transaction is not instant (the first reason of its strictest verdict).
+    enum Reason {
+        None,
+        CapExceeded, // an outflow exceeds the remaining rolling capacity of its asset
+        NoCap, // an outflow of an asset that has no cap
+        RecipientNotAllowed, // an outflow, allowance or operator to a non-whitelisted address
+        UntrustedTarget, // a call to a contract (or selector) that is not trusted
+        PolicyLoosened, // a guard setting made less strict
+        SafeSelfCall, // a privileged call on the Safe itself (owners, modules, guards, fallback handler, ...)
+        UnboundedAllowance, // an ERC777 operator: unlimited authority over the Safe's tokens
+        SafeLibraryDelegateCall, // DELEGATECALL to the canonical SafeMigration or SignMessageLib
+        DelegateCallForbidden, // DELEGATECALL to anything else
+        PlainMultiSend, // DELEGATECALL to MultiSend (which itself allows nested DELEGATECALLs)
+        GasRefund, // non-zero gasPrice: the refund would move value outside the ledger
+        GuardCall // a call to the guard that the Safe never needs (hooks, execute, veto, unknown selectors)
+    }
+
+    /// @notice The lifecycle of a queued transaction.
+    enum QueueState {
+        None, // unknown id
+        Waiting, // queued, delay not yet over
+        Ready, // executable now
+        Expired, // not executed before its expiry
+        Executed,
+        Cancelled
+    }
+
+    /// @notice An amount of an asset (address(0) is native ETH) leaving the Safe or approved to someone.
+    struct Outflow {
+        address asset;
+        uint256 amount;
+    }
+
+    /// @notice A Safe's settings and activity record, as returned by policy().
+    struct Policy {
+        uint64 lastActivity; // time of the Safe's last executed (owner-signed) transaction, 0 if none
+        uint32 delay; // effective queue delay in seconds
+        uint32 expiry; // effective time a ready transaction stays executable, in seconds
+        uint16 cancelStreak; // consecutive owner-vetoed cancellations since the last queued execution
+        uint64 queued; // number of transactions ever queued (ids are 0 .. queued-1)
+        address recoveryModule; // module whose owner/threshold changes always pass (address(0): none)
+    }
+
+    /// @notice A queued transaction, as returned by queuedTransaction().
+    struct QueuedTransaction {
+        address to;
+        uint256 value;
+        bytes data;
+        Enum.Operation operation;
+        uint64 eta; // executable from
+        uint64 expiresAt; // executable until (exclusive)
+        uint16 vetoes; // owner vetoes collected
+        QueueState state;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    event CapChanged(address indexed safe, address indexed asset, uint256 oldCap, uint256 newCap);
+    event RecipientChanged(address indexed safe, address indexed recipient, bool oldAllowed, bool newAllowed);
+    event TrustedTargetChanged(address indexed safe, address indexed target, bool oldTrusted, bool newTrusted);
+    event TrustedSelectorChanged(
+        address indexed safe,
+        address indexed target,
+        bytes4 indexed selector,
+        bool oldTrusted,
+        bool newTrusted
+    );
+    event DelayChanged(address indexed safe, uint32 oldDelay, uint32 newDelay);
+    event ExpiryChanged(address indexed safe, uint32 oldExpiry, uint32 newExpiry);
+    event RecoveryModuleChanged(address indexed safe, address oldModule, address newModule);
+    event TransactionQueued(
+        address indexed safe,
+        uint256 indexed id,
+        address to,
+        uint256 value,
+        bytes data,
+        Enum.Operation operation,
+        uint64 eta,
+        uint64 expiresAt,
+        Verdict verdict,
+        Reason reason
+    );
+    /// @notice A queued transaction ran; `outflows` are recorded here and not counted against the caps.
+    event TransactionExecuted(address indexed safe, uint256 indexed id, Outflow[] outflows);
+    event TransactionVetoed(address indexed safe, uint256 indexed id, address indexed owner, uint256 vetoes, uint256 required);
+    event TransactionCancelled(address indexed safe, uint256 indexed id, address indexed by, uint16 cancelStreak);
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Outflows of `asset` summing to `requested` exceed the `available` rolling capacity.
+    error CapExceeded(address asset, uint256 requested, uint256 available);
+    /// @notice The transaction must go through the queue.
+    error DelayRequired(Reason reason);
+    /// @notice The transaction can never run.
+    error TransactionForbidden(Reason reason);
+    /// @notice A MultiSendCallOnly payload is not exactly a sequence of well-formed CALL entries.
+    error MalformedBatch();
+    error InvalidDelay(uint256 delay, uint256 minDelay, uint256 maxDelay);
+    error InvalidExpiry(uint256 expiry, uint256 minExpiry, uint256 maxExpiry);
+    error TransactionNotQueued(address safe, uint256 id, QueueState state);
+    error TransactionNotReady(address safe, uint256 id, uint256 eta);
+    error QueuedTransactionFailed(address safe, uint256 id);
+    error NotSafeOwner(address safe, address account);
+    error AlreadyVetoed(address safe, uint256 id, address owner);
+
+    /*//////////////////////////////////////////////////////////////
+                             POLICY (SAFE ONLY)
+    //////////////////////////////////////////////////////////////*/
+
+    /**
+     * @notice Sets the caller Safe's rolling 24h cap for `asset` (address(0) = native ETH). A cap of 0 means "no cap":
+     *         outflows of that asset always need the queue. Lowering is instant, raising is delayed.
+     */
+    function setCap(address asset, uint256 cap) external;
+
+    /// @notice Allows or disallows `recipient` to receive outflows instantly. Adding is delayed, removing instant.
+    function setRecipient(address recipient, bool allowed) external;
+
+    /// @notice Trusts `target` for calls with any data. Adding is delayed, removing instant.
+    function setTrustedTarget(address target, bool trusted) external;
+
+    /// @notice Trusts calls to `target` with `selector` only. Adding is delayed, removing instant.
+    function setTrustedSelector(address target, bytes4 selector, bool trusted) external;
+
+    /// @notice Sets the queue delay, within [MIN_DELAY, MAX_DELAY]. Shortening is delayed, lengthening instant.
+    function setDelay(uint32 delay) external;
+
+    /// @notice Sets how long a ready transaction stays executable, within [MIN_EXPIRY, MAX_EXPIRY]. Shortening is
+    ///         instant, lengthening delayed.
+    function setExpiry(uint32 expiry) external;
+
+    /**
+     * @notice Names the module (e.g. the RecoveryModule) whose module transactions that only change owners or
+     *         threshold always pass the module guard (Safe 1.5.0), even when every other transaction is refused.
+     *         Setting or changing it is delayed; clearing it (address(0)) is instant.
+     */
+    function setRecoveryModule(address module) external;
+
+    /*//////////////////////////////////////////////////////////////
+                                  QUEUE
+    //////////////////////////////////////////////////////////////*/
+
+    /**
+     * @notice Queues a transaction of the caller Safe. Reverts with TransactionForbidden for forbidden transactions.
+     *         Queueing is itself an instant Safe transaction.
+     * @return id The transaction's id for the caller Safe.
+     */
+    function queue(address to, uint256 value, bytes calldata data, Enum.Operation operation) external returns (uint256 id);
+
+    /// @notice Cancels a waiting or ready transaction of the caller Safe (instant; does not raise the cancel streak).
+    function cancel(uint256 id) external;
+
+    /**
+     * @notice An owner of `safe` vetoes a queued transaction. It is cancelled once cancelThreshold(safe) owners
+     *         have vetoed it. Each such cancellation raises the threshold for the next one by one owner, up to the
+     *         Safe's own threshold; a queued execution resets it to one. So k colluding owners (fewer than the
+     *         Safe's threshold) can delay the quorum by at most k consecutive cancellations.
+     */
+    function veto(address safe, uint256 id) external;
+
+    /**
+     * @notice Runs a ready transaction of `safe` through Safe.execTransactionFromModule. Anyone may call. The call
+     *         must succeed (else QueuedTransactionFailed and it stays ready until expiry). Its outflows are not
+     *         counted against the caps; they are recorded in TransactionExecuted.
+     */
+    function execute(address safe, uint256 id) external;
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /**
+     * @notice The time of `safe`'s last executed owner-signed transaction (checkTransaction), 0 if none. Module
+     *         transactions and queued executions are not owner activity. Read by the RecoveryModule.
+     */
+    function lastActivity(address safe) external view returns (uint64);
+
+    /// @notice The module whose owner/threshold changes always pass (see setRecoveryModule).
+    function recoveryModule(address safe) external view returns (address);
+
+    function policy(address safe) external view returns (Policy memory);
+
+    function capOf(address safe, address asset) external view returns (uint256);
+
+    function isRecipient(address safe, address recipient) external view returns (bool);
+
+    function isTrustedTarget(address safe, address target) external view returns (bool);
+
+    function isTrustedSelector(address safe, address target, bytes4 selector) external view returns (bool);
+
+    /**
+     * @notice The capacity `safe` can still move instantly in `asset` now, and when it next grows if nothing more
+     *         is spent (0: never, because nothing is counted or the cap is 0).
+     */
+    function remaining(address safe, address asset) external view returns (uint256 available, uint256 nextIncreaseAt);
+
+    /// @notice The owner vetoes needed to cancel a queued transaction of `safe` now.
+    function cancelThreshold(address safe) external view returns (uint256);
+
+    function queuedTransaction(address safe, uint256 id) external view returns (QueuedTransaction memory);
+
+    function queueState(address safe, uint256 id) external view returns (QueueState);
+
+    /**
+     * @notice Classifies a transaction of `safe` as the guard will when it is executed now by the owners:
+     *         the verdict, the first reason for it, and the outflows summed per asset.
+     */
+    function classify(
+        address safe,
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation,
+        uint256 gasPrice
+    ) external view returns (Verdict verdict, Reason reason, Outflow[] memory outflows);
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: LGPL-3.0-only
+pragma solidity 0.8.28;
+
+import {RollingWindow} from "../libraries/RollingWindow.sol";
+
+/// @notice Test harness exposing RollingWindow with an explicit timestamp (mock; never deploy).
+contract RollingWindowMock {
+    using RollingWindow for RollingWindow.Window;
+
+    RollingWindow.Window private _window;
+
+    event Spent(bool ok, uint256 availableBefore);
+
+    function trySpend(uint256 cap, uint256 amount, uint256 timestamp) external returns (bool ok) {
+        uint256 availableBefore;
+        (ok, availableBefore) = _window.trySpend(cap, amount, timestamp);
+        emit Spent(ok, availableBefore);
+    }
+
+    function spend(uint256 cap, uint256 amount, uint256 timestamp) external {
+        _window.spend(cap, amount, timestamp);
+    }
+
+    function refund(uint256 amount, uint256 timestamp) external {
+        _window.refund(amount, timestamp);
+    }
+
+    function available(uint256 cap, uint256 timestamp) external view returns (uint256) {
+        return _window.available(cap, timestamp);
+    }
+
+    function spent(uint256 timestamp) external view returns (uint256) {
+        return _window.spent(timestamp);
+    }
+
+    function nextIncrease(uint256 cap, uint256 timestamp) external view returns (uint256) {
+        return _window.nextIncrease(cap, timestamp);
+    }
+
+    function header() external view returns (uint256) {
+        return _window.header;
+    }
+}

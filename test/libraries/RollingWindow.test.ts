@@ -1,0 +1,233 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import fc from "fast-check";
+
+const HOUR = 3600n;
+const DAY = 24n * HOUR;
+const MAX_AMOUNT = (1n << 104n) - 1n;
+// An hour-aligned start far from zero, as on a real chain.
+const T0 = 1_800_000_000n - (1_800_000_000n % HOUR);
+
+async function deployMock() {
+  const mock = await ethers.deployContract("RollingWindowMock");
+  return { mock };
+}
+
+describe("RollingWindow", function () {
+  describe("spend", function () {
+    it("allows exactly the cap and refuses one more wei", async function () {
+      const { mock } = await loadFixture(deployMock);
+      const cap = 10n * 10n ** 18n;
+      await expect(mock.spend(cap, cap, T0)).to.not.be.reverted;
+      await expect(mock.spend(cap, 1n, T0 + 10n))
+        .to.be.revertedWithCustomError(mock, "RollingWindowCapExceeded")
+        .withArgs(1n, 0n);
+      expect(await mock.spent(T0)).to.equal(cap);
+    });
+
+    it("still refuses 1 wei at t + 23h59m and frees the whole cap by t + 25h", async function () {
+      const { mock } = await loadFixture(deployMock);
+      const cap = 10n;
+      const t = T0 + 1234n; // mid-hour
+      await mock.spend(cap, cap, t);
+      await expect(mock.spend(cap, 1n, t + DAY - 60n))
+        .to.be.revertedWithCustomError(mock, "RollingWindowCapExceeded")
+        .withArgs(1n, 0n);
+      // Conservative by at most one hour: still counted up to the end of hour floor(t/3600) + 24.
+      const freedAt = (t / HOUR + 25n) * HOUR;
+      expect(freedAt).to.be.lte(t + DAY + HOUR);
+      expect(await mock.available(cap, freedAt - 1n)).to.equal(0n);
+      expect(await mock.available(cap, freedAt)).to.equal(cap);
+      expect(await mock.nextIncrease(cap, t + 1n)).to.equal(freedAt);
+      await expect(mock.spend(cap, cap, t + DAY + HOUR)).to.not.be.reverted;
+    });
+
+    it("never resets at a fixed boundary: cap at 23:59 then at 00:01 is refused", async function () {
+      const { mock } = await loadFixture(deployMock);
+      const midnight = T0 - (T0 % DAY) + DAY;
+      await mock.spend(100n, 100n, midnight - 60n);
+      await expect(mock.spend(100n, 1n, midnight + 60n)).to.be.revertedWithCustomError(
+        mock,
+        "RollingWindowCapExceeded",
+      );
+    });
+
+    it("expires only the buckets that left the window", async function () {
+      const { mock } = await loadFixture(deployMock);
+      await mock.spend(100n, 10n, T0); // hour 0
+      await mock.spend(100n, 20n, T0 + 5n * HOUR); // hour 5
+      await mock.spend(100n, 30n, T0 + 5n * HOUR + 10n); // hour 5 again (same bucket)
+      await mock.spend(100n, 15n, T0 + 20n * HOUR); // hour 20
+      expect(await mock.spent(T0 + 24n * HOUR + HOUR - 1n)).to.equal(75n);
+      expect(await mock.spent(T0 + 25n * HOUR)).to.equal(65n); // hour 0 left
+      expect(await mock.nextIncrease(100n, T0 + 25n * HOUR)).to.equal(T0 + 30n * HOUR);
+      expect(await mock.spent(T0 + 30n * HOUR)).to.equal(15n); // hour 5 left
+      expect(await mock.spent(T0 + 45n * HOUR)).to.equal(0n);
+      expect(await mock.nextIncrease(100n, T0 + 45n * HOUR)).to.equal(0n);
+      // Writing after a long gap resets cleanly.
+      await mock.spend(100n, 100n, T0 + 100n * HOUR);
+      expect(await mock.available(100n, T0 + 100n * HOUR)).to.equal(0n);
+    });
+
+    it("reports the next increase once enough expires under a lowered cap", async function () {
+      const { mock } = await loadFixture(deployMock);
+      await mock.spend(100n, 50n, T0);
+      await mock.spend(100n, 40n, T0 + HOUR);
+      // Cap lowered to 30: 90 counted. Hour 0 leaving gives 40 > 30 (still 0 available); hour 1 leaving frees it.
+      expect(await mock.available(30n, T0 + 2n * HOUR)).to.equal(0n);
+      expect(await mock.nextIncrease(30n, T0 + 2n * HOUR)).to.equal(T0 + 26n * HOUR);
+      expect(await mock.nextIncrease(0n, T0 + 2n * HOUR)).to.equal(0n);
+    });
+
+    it("treats amounts beyond 104 bits as over cap without truncating", async function () {
+      const { mock } = await loadFixture(deployMock);
+      const huge = ethers.MaxUint256;
+      expect(await mock.available(huge, T0)).to.equal(MAX_AMOUNT);
+      await expect(mock.spend(huge, MAX_AMOUNT + 1n, T0))
+        .to.be.revertedWithCustomError(mock, "RollingWindowCapExceeded")
+        .withArgs(MAX_AMOUNT + 1n, MAX_AMOUNT);
+      await mock.spend(huge, MAX_AMOUNT, T0);
+      await expect(mock.spend(huge, 1n, T0)).to.be.revertedWithCustomError(mock, "RollingWindowCapExceeded");
+      expect(await mock.spent(T0)).to.equal(MAX_AMOUNT);
+      expect(await mock.spent(T0 + 25n * HOUR)).to.equal(0n);
+    });
+
+    it("trySpend leaves the window unchanged when refused", async function () {
+      const { mock } = await loadFixture(deployMock);
+      await mock.spend(10n, 7n, T0);
+      const before = await mock.header();
+      await expect(mock.trySpend(10n, 4n, T0)).to.emit(mock, "Spent").withArgs(false, 3n);
+      expect(await mock.header()).to.equal(before);
+    });
+
+    it("reverts beyond the representable hours", async function () {
+      const { mock } = await loadFixture(deployMock);
+      const t = (1n << 24n) * HOUR;
+      await expect(mock.spend(1n, 1n, t))
+        .to.be.revertedWithCustomError(mock, "RollingWindowTimestampOutOfRange")
+        .withArgs(t);
+    });
+  });
+
+  describe("refund", function () {
+    it("uncounts a spend of the current hour", async function () {
+      const { mock } = await loadFixture(deployMock);
+      await mock.spend(10n, 6n, T0);
+      await mock.refund(6n, T0 + 5n);
+      expect(await mock.available(10n, T0 + 5n)).to.equal(10n);
+    });
+
+    it("refuses to refund more than the current hour's spending", async function () {
+      const { mock } = await loadFixture(deployMock);
+      await mock.spend(10n, 6n, T0);
+      await expect(mock.refund(7n, T0))
+        .to.be.revertedWithCustomError(mock, "RollingWindowInvalidRefund")
+        .withArgs(7n, 6n);
+      await expect(mock.refund(6n, T0 + HOUR))
+        .to.be.revertedWithCustomError(mock, "RollingWindowInvalidRefund")
+        .withArgs(6n, 0n);
+    });
+  });
+
+  describe("properties", function () {
+    // A reference model: the list of counted spends.
+    type Spend = { t: bigint; amount: bigint };
+    const sumSince = (spends: Spend[], from: bigint, to: bigint) =>
+      spends.filter((s) => s.t >= from && s.t <= to).reduce((a, s) => a + s.amount, 0n);
+
+    const op = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant("spend" as const), amount: fc.bigInt(0n, 60n) }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant("batch" as const),
+          amounts: fc.array(fc.bigInt(1n, 30n), { minLength: 2, maxLength: 4 }),
+        }),
+      },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant("jump" as const),
+          // Mostly short jumps, with hour and day boundaries hit often.
+          seconds: fc.oneof(
+            fc.bigInt(0n, 2n * HOUR),
+            fc.constantFrom(HOUR - 1n, HOUR, DAY - 60n, DAY, DAY + HOUR - 1n, DAY + HOUR),
+            fc.bigInt(0n, 3n * DAY),
+          ),
+        }),
+      },
+    );
+
+    it("no 24h interval ever counts more than the cap; every refusal would have broken it (1h slack)", async function () {
+      this.timeout(600_000);
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.bigInt(1n, 100n),
+          fc.bigInt(0n, HOUR - 1n),
+          fc.array(op, { minLength: 1, maxLength: 40 }),
+          async (cap, offset, ops) => {
+            // A fresh window per run, far in time from the previous runs' buckets.
+            const fresh = await ethers.deployContract("RollingWindowMock");
+            run++;
+            let t = T0 + BigInt(run) * 10n * DAY + offset;
+            const counted: Spend[] = [];
+            const attempt = async (amount: bigint) => {
+              const hourStart = (t / HOUR - 24n) * HOUR;
+              const inWindow = sumSince(counted, hourStart, t);
+              const expectedOk = inWindow + amount <= cap;
+              const ok = await fresh.trySpend.staticCall(cap, amount, t);
+              expect(ok, `spend ${amount} at ${t}`).to.equal(expectedOk);
+              await fresh.trySpend(cap, amount, t);
+              if (ok) {
+                counted.push({ t, amount });
+              } else {
+                // Refused: it would really have broken the cap over (t - 25h, t].
+                expect(sumSince(counted, t - DAY - HOUR + 1n, t) + amount).to.be.gt(cap);
+              }
+              return ok;
+            };
+            for (const o of ops) {
+              if (o.kind === "jump") {
+                t += o.seconds;
+              } else if (o.kind === "spend") {
+                await attempt(o.amount);
+              } else {
+                // A batch: several spends in one transaction, summed before the check (all or nothing).
+                const total = o.amounts.reduce((a, b) => a + b, 0n);
+                const avail = await fresh.available(cap, t);
+                if (total <= avail) {
+                  for (const a of o.amounts) expect(await attempt(a)).to.equal(true);
+                } else {
+                  expect(sumSince(counted, t - DAY - HOUR + 1n, t) + total).to.be.gt(cap);
+                }
+              }
+              // The view agrees with the model.
+              const hourStart = (t / HOUR - 24n) * HOUR;
+              const inWindow = sumSince(counted, hourStart, t);
+              expect(await fresh.available(cap, t)).to.equal(cap > inWindow ? cap - inWindow : 0n);
+            }
+            // Safety: every 24h interval [s, s + 24h) starting at a counted spend stays within the cap.
+            for (const s of counted) {
+              expect(sumSince(counted, s.t, s.t + DAY - 1n), `interval from ${s.t}`).to.be.lte(cap);
+            }
+            // nextIncrease is when the model's in-window sum first drops (if ever).
+            const next = await fresh.nextIncrease(cap, t);
+            const hourNow = t / HOUR;
+            const live = counted.filter((s) => s.amount > 0n && s.t / HOUR >= hourNow - 24n);
+            if (live.length === 0) {
+              expect(next).to.equal(0n);
+            } else {
+              const availNow = await fresh.available(cap, t);
+              expect(next).to.be.gt(t);
+              expect(await fresh.available(cap, next)).to.be.gt(availNow);
+              expect(await fresh.available(cap, next - 1n)).to.equal(availNow);
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+  });
+});
