@@ -3,6 +3,8 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 
+import { hermetic } from "../guards/hermetic";
+
 const HOUR = 3600n;
 const DAY = 24n * HOUR;
 const MAX_AMOUNT = (1n << 104n) - 1n;
@@ -15,6 +17,8 @@ async function deployMock() {
 }
 
 describe("RollingWindow", function () {
+  hermetic();
+
   describe("spend", function () {
     it("allows exactly the cap and refuses one more wei", async function () {
       const { mock } = await loadFixture(deployMock);
