@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: LGPL-3.0-only
+pragma solidity 0.8.28;
+
+import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol";
+import {IModuleManager} from "@safe-global/safe-smart-account/contracts/interfaces/IModuleManager.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+
+import {ISpendingLimitModule} from "../interfaces/ISpendingLimitModule.sol";
+import {ITreasuryGuard} from "../interfaces/ITreasuryGuard.sol";
+import {RollingWindow} from "../libraries/RollingWindow.sol";
+
+/**
+ * @title SpendingLimitModule - per-delegate rolling 24h allowances for Safes (1.4.1 and 1.5.0)
+ * @notice See ISpendingLimitModule and docs/modules.md.
+ * @dev Hot path of a delegate-sent transfer to a whitelisted recipient: three cold slots (recipient flag, allowance,
+ *      window header) and one write, then the Safe's execTransactionFromModule[ReturnData].
+ */
+contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
+    using RollingWindow for RollingWindow.Window;
+
+    /*//////////////////////////////////////////////////////////////
+                                CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice EIP-712 type a delegate signs for a relayed spend.
+    bytes32 public constant SPEND_TYPEHASH =
+        keccak256(
+            "Spend(address safe,address delegate,address asset,address to,uint256 amount,uint256 nonce,uint256 deadline)"
+        );
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev An allowance and its spend history. The window outlives allowance changes: lowering, revoking and
+    ///      re-granting never forget what was spent in the last 24 hours.
+    struct Allowance {
+        uint256 amount;
+        RollingWindow.Window window;
+    }
+
+    // safe -> delegate -> asset -> allowance
+    mapping(address safe => mapping(address delegate => mapping(address asset => Allowance))) private _allowances;
+    // safe -> delegate -> recipient -> allowed
+    mapping(address safe => mapping(address delegate => mapping(address recipient => bool))) private _recipients;
+    // safe -> delegate -> relay nonce
+    mapping(address safe => mapping(address delegate => uint256)) private _nonces;
+    // safe -> recipient registry (TreasuryGuard), address(0) if none
+    mapping(address safe => address) private _registries;
+
+    constructor() EIP712("SpendingLimitModule", "1") {}
+
+    /*//////////////////////////////////////////////////////////////
+                          CONFIGURATION (SAFE ONLY)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISpendingLimitModule
+    function setAllowance(address delegate, address asset, uint256 allowance) external override {
+        _requireEnabledSafe();
+        if (delegate == address(0)) revert InvalidDelegate(delegate);
+        Allowance storage entry = _allowances[msg.sender][delegate][asset];
+        uint256 old = entry.amount;
+        entry.amount = allowance;
+        emit AllowanceChanged(msg.sender, delegate, asset, old, allowance);
+        if (allowance == 0) _bumpNonce(msg.sender, delegate);
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function setRecipient(address delegate, address recipient, bool allowed) external override {
+        _requireEnabledSafe();
+        if (delegate == address(0)) revert InvalidDelegate(delegate);
+        mapping(address => bool) storage recipients = _recipients[msg.sender][delegate];
+        bool old = recipients[recipient];
+        recipients[recipient] = allowed;
+        emit RecipientChanged(msg.sender, delegate, recipient, old, allowed);
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function setRecipientRegistry(address registry) external override {
+        _requireEnabledSafe();
+        address old = _registries[msg.sender];
+        _registries[msg.sender] = registry;
+        emit RecipientRegistryChanged(msg.sender, old, registry);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  SPEND
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISpendingLimitModule
+    function spend(address safe, address asset, address to, uint256 amount) external override {
+        _spend(safe, msg.sender, asset, to, amount);
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function spendWithSignature(
+        address safe,
+        address delegate,
+        address asset,
+        address to,
+        uint256 amount,
+        uint256 deadline,
+        bytes calldata signature
+    ) external override {
+        if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);
+        uint256 nonce = _nonces[safe][delegate];
+        bytes32 digest = _spendHash(safe, delegate, asset, to, amount, nonce, deadline);
+        // tryRecover refuses malleable (high-s) signatures and the zero address ecrecover returns for garbage, so a
+        // signature can never "recover" to an unset delegate.
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (error != ECDSA.RecoverError.NoError || signer != delegate) revert InvalidSignature(delegate, signer);
+        // The nonce is consumed before the Safe is called: the signature cannot be replayed, even re-entrantly.
+        _bumpNonce(safe, delegate);
+        _spend(safe, delegate, asset, to, amount);
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function invalidateSignatures(address safe) external override {
+        _bumpNonce(safe, msg.sender);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISpendingLimitModule
+    function getAllowance(
+        address safe,
+        address delegate,
+        address asset
+    ) external view override returns (uint256 allowance, uint256 spent, uint256 available, uint256 nextIncreaseAt) {
+        Allowance storage entry = _allowances[safe][delegate][asset];
+        allowance = entry.amount;
+        spent = entry.window.spent(block.timestamp);
+        available = entry.window.available(allowance, block.timestamp);
+        nextIncreaseAt = entry.window.nextIncrease(allowance, block.timestamp);
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function isRecipient(address safe, address delegate, address recipient) external view override returns (bool) {
+        return _recipients[safe][delegate][recipient];
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function canPay(address safe, address delegate, address recipient) external view override returns (bool) {
+        return _canPay(safe, delegate, recipient);
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function recipientRegistry(address safe) external view override returns (address) {
+        return _registries[safe];
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function nonces(address safe, address delegate) external view override returns (uint256) {
+        return _nonces[safe][delegate];
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function getSpendHash(
+        address safe,
+        address delegate,
+        address asset,
+        address to,
+        uint256 amount,
+        uint256 nonce,
+        uint256 deadline
+    ) external view override returns (bytes32) {
+        return _spendHash(safe, delegate, asset, to, amount, nonce, deadline);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    /**
+     * @dev Checks, counts, then transfers. A transfer that fails reverts the whole call, so nothing is counted for it.
+     *      With the TreasuryGuard as module guard (Safe 1.5.0), the Safe's call also passes the guard's Safe-wide
+     *      caps and recipient rules, and its errors (e.g. CapExceeded) bubble up unchanged.
+     */
+    function _spend(address safe, address delegate, address asset, address to, uint256 amount) private {
+        if (!_canPay(safe, delegate, to)) revert RecipientNotAllowed(safe, delegate, to);
+        Allowance storage entry = _allowances[safe][delegate][asset];
+        (bool ok, uint256 available) = entry.window.trySpend(entry.amount, amount, block.timestamp);
+        if (!ok) revert AllowanceExceeded(safe, delegate, asset, amount, available);
+
+        if (asset == address(0)) {
+            if (!IModuleManager(safe).execTransactionFromModule(to, amount, "", Enum.Operation.Call)) {
+                revert TransferFailed(safe, asset, to, amount);
+            }
+        } else {
+            (bool success, bytes memory returnData) = IModuleManager(safe).execTransactionFromModuleReturnData(
+                asset,
+                0,
+                abi.encodeCall(IERC20.transfer, (to, amount)),
+                Enum.Operation.Call
+            );
+            // Like SafeERC20: no return data is success only if the token has code (a call to an account without
+            // code "succeeds"); return data must start with the word 1 (true). A false return reverts, so nothing is
+            // counted for it.
+            if (
+                !success ||
+                (
+                    returnData.length == 0
+                        ? asset.code.length == 0
+                        : returnData.length < 32 || abi.decode(returnData, (uint256)) != 1
+                )
+            ) revert TransferFailed(safe, asset, to, amount);
+        }
+        emit Spent(safe, delegate, asset, to, amount);
+    }
+
+    function _canPay(address safe, address delegate, address recipient) private view returns (bool) {
+        if (_recipients[safe][delegate][recipient]) return true;
+        address registry = _registries[safe];
+        return registry != address(0) && ITreasuryGuard(registry).isRecipient(safe, recipient);
+    }
+
+    function _spendHash(
+        address safe,
+        address delegate,
+        address asset,
+        address to,
+        uint256 amount,
+        uint256 nonce,
+        uint256 deadline
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(keccak256(abi.encode(SPEND_TYPEHASH, safe, delegate, asset, to, amount, nonce, deadline)));
+    }
+
+    function _bumpNonce(address safe, address delegate) private {
+        uint256 old = _nonces[safe][delegate];
+        // One increment per transaction: 2^256 is out of reach.
+        unchecked {
+            _nonces[safe][delegate] = old + 1;
+        }
+        emit NonceChanged(safe, delegate, old, old + 1);
+    }
+
+    /**
+     * @dev Configuration is per `msg.sender`, so any other caller could only write its own unused entry; refusing
+     *      callers that are not Safes with this module enabled makes that explicit. Low-level to also handle EOAs.
+     */
+    function _requireEnabledSafe() private view {
+        (bool ok, bytes memory ret) = msg.sender.staticcall(
+            abi.encodeCall(IModuleManager.isModuleEnabled, (address(this)))
+        );
+        if (!ok || ret.length != 32 || abi.decode(ret, (uint256)) != 1) revert ModuleNotEnabled(msg.sender);
+    }
+}
