@@ -190,26 +190,68 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
             if (!IModuleManager(safe).execTransactionFromModule(to, amount, "", Enum.Operation.Call)) {
                 revert TransferFailed(safe, asset, to, amount);
             }
-        } else {
-            (bool success, bytes memory returnData) = IModuleManager(safe).execTransactionFromModuleReturnData(
-                asset,
-                0,
-                abi.encodeCall(IERC20.transfer, (to, amount)),
-                Enum.Operation.Call
-            );
-            // Like SafeERC20: no return data is success only if the token has code (a call to an account without
-            // code "succeeds"); return data must start with the word 1 (true). A false return reverts, so nothing is
-            // counted for it.
-            if (
-                !success ||
-                (
-                    returnData.length == 0
-                        ? asset.code.length == 0
-                        : returnData.length < 32 || abi.decode(returnData, (uint256)) != 1
-                )
-            ) revert TransferFailed(safe, asset, to, amount);
+        } else if (!_execTokenTransfer(safe, asset, to, amount)) {
+            revert TransferFailed(safe, asset, to, amount);
         }
         emit Spent(safe, delegate, asset, to, amount);
+    }
+
+    /**
+     * @dev Has `safe` call `asset.transfer(to, amount)` through execTransactionFromModuleReturnData and judges the
+     *      token's answer like SafeERC20: no return data is success only if the token has code (a call to an account
+     *      without code "succeeds"); otherwise the return data must be at least one word and start with 1 (true). A
+     *      false return, a revert or malformed data is a failure (the caller reverts, so nothing is counted).
+     *      A revert of the Safe call itself (e.g. the TreasuryGuard's CapExceeded as module guard) is bubbled up.
+     *
+     *      Assembly, because this is the hot path (gas target: the whole transaction <= 70,000 gas): it encodes the
+     *      call in scratch memory past the free memory pointer (never advanced, so memory-safe) and reads only the
+     *      words it needs from the return data instead of copying and ABI-decoding it.
+     */
+    function _execTokenTransfer(address safe, address asset, address to, uint256 amount) private returns (bool ok) {
+        bytes4 execSelector = IModuleManager.execTransactionFromModuleReturnData.selector;
+        bytes4 transferSelector = IERC20.transfer.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            // execTransactionFromModuleReturnData(address to, uint256 value, bytes data, uint8 operation)
+            mstore(ptr, execSelector)
+            mstore(add(ptr, 0x04), asset)
+            mstore(add(ptr, 0x24), 0) // value
+            mstore(add(ptr, 0x44), 0x80) // offset of `data` in the arguments
+            mstore(add(ptr, 0x64), 0) // Enum.Operation.Call
+            mstore(add(ptr, 0x84), 0x44) // data.length: transfer(address,uint256)
+            mstore(add(ptr, 0xa4), transferSelector)
+            mstore(add(ptr, 0xa8), to)
+            mstore(add(ptr, 0xc8), amount)
+            mstore(add(ptr, 0xe8), 0) // zero the padding of `data` to a whole word (0x44 -> 0x60 bytes)
+            if iszero(call(gas(), safe, 0, ptr, 0x104, 0, 0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            // Returns (bool success, bytes returnData): [success][offset][length][data...]. Every read below is
+            // bounds-checked first: returndatacopy out of bounds would consume all gas.
+            let size := returndatasize()
+            if gt(size, 0x5f) {
+                returndatacopy(0, 0, 0x40)
+                let offset := mload(0x20)
+                if and(eq(mload(0), 1), lt(offset, sub(size, 0x1f))) {
+                    returndatacopy(0, offset, 0x20)
+                    let length := mload(0)
+                    let dataStart := add(offset, 0x20)
+                    if iszero(gt(length, sub(size, dataStart))) {
+                        switch length
+                        case 0 {
+                            ok := gt(extcodesize(asset), 0)
+                        }
+                        default {
+                            if gt(length, 0x1f) {
+                                returndatacopy(0, dataStart, 0x20)
+                                ok := eq(mload(0), 1)
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     function _canPay(address safe, address delegate, address recipient) private view returns (bool) {
