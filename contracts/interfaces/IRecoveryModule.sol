@@ -78,7 +78,12 @@ interface IRecoveryModule {
     event NonceChanged(address indexed safe, uint64 oldNonce, uint64 newNonce);
     /// @notice Owner activity observed: a heartbeat, a Safe configuration call, or a changed Safe nonce.
     event ActivityObserved(address indexed safe, address indexed by, uint256 safeNonce, uint256 timestamp);
-    event RecoveryApproved(address indexed safe, bytes32 indexed recoveryHash, address indexed guardian, uint256 approvals);
+    event RecoveryApproved(
+        address indexed safe,
+        bytes32 indexed recoveryHash,
+        address indexed guardian,
+        uint256 approvals
+    );
     event RecoveryInitiated(
         address indexed safe,
         bytes32 indexed recoveryHash,
@@ -90,7 +95,12 @@ interface IRecoveryModule {
         bool inactivity
     );
     event RecoveryCancelled(address indexed safe, bytes32 indexed recoveryHash, address indexed by);
-    event RecoveryFinalized(address indexed safe, bytes32 indexed recoveryHash, address[] newOwners, uint256 newThreshold);
+    event RecoveryFinalized(
+        address indexed safe,
+        bytes32 indexed recoveryHash,
+        address[] newOwners,
+        uint256 newThreshold
+    );
 
     /*//////////////////////////////////////////////////////////////
                                  ERRORS

@@ -27,7 +27,8 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
     /// @notice EIP-712 type a delegate signs for a relayed spend.
     bytes32 public constant SPEND_TYPEHASH =
         keccak256(
-            "Spend(address safe,address delegate,address asset,address to,uint256 amount,uint256 nonce,uint256 deadline)"
+            "Spend(address safe,address delegate,address asset,address to,uint256 amount,uint256 nonce,"
+            "uint256 deadline)"
         );
 
     /*//////////////////////////////////////////////////////////////

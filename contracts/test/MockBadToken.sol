@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-3.0-only
+/* solhint-disable one-contract-per-file */
 pragma solidity 0.8.28;
 
 /**
@@ -7,12 +8,14 @@ pragma solidity 0.8.28;
 contract MockBadTokenNoReturn {
     mapping(address account => uint256) public balanceOf;
 
+    error InsufficientBalance(uint256 balance, uint256 amount);
+
     function mint(address to, uint256 amount) external {
         balanceOf[to] += amount;
     }
 
     function transfer(address to, uint256 amount) external {
-        require(balanceOf[msg.sender] >= amount, "balance");
+        if (balanceOf[msg.sender] < amount) revert InsufficientBalance(balanceOf[msg.sender], amount);
         balanceOf[msg.sender] -= amount;
         balanceOf[to] += amount;
     }

@@ -91,7 +91,10 @@ describe("SpendingLimitModule with the TreasuryGuard (Safe 1.5.0)", function () 
 
   it("an owner transaction of 2 ETH then a delegate spend of 2 ETH the same day: the second reverts", async function () {
     const f = await loadFixture(spendingWithGuard);
-    await expect(f.exec({ to: f.alice.address, value: parseEther("2") })).to.changeEtherBalance(f.alice, parseEther("2"));
+    await expect(f.exec({ to: f.alice.address, value: parseEther("2") })).to.changeEtherBalance(
+      f.alice,
+      parseEther("2"),
+    );
     const before = await ethers.provider.getBalance(f.safeAddress);
     await expect(f.spending.connect(f.delegate).spend(f.safeAddress, ETH, f.alice.address, parseEther("2")))
       .to.be.revertedWithCustomError(f.guard, "CapExceeded")
@@ -100,10 +103,9 @@ describe("SpendingLimitModule with the TreasuryGuard (Safe 1.5.0)", function () 
     // Nothing was counted in the delegate's allowance either.
     expect((await f.spending.getAllowance(f.safeAddress, f.delegate.address, ETH))[1]).to.equal(0n);
     // What fits both the Safe-wide cap and the allowance goes through.
-    await expect(f.spending.connect(f.delegate).spend(f.safeAddress, ETH, f.alice.address, parseEther("1"))).to.changeEtherBalance(
-      f.alice,
-      parseEther("1"),
-    );
+    await expect(
+      f.spending.connect(f.delegate).spend(f.safeAddress, ETH, f.alice.address, parseEther("1")),
+    ).to.changeEtherBalance(f.alice, parseEther("1"));
     expect((await f.guard.remaining(f.safeAddress, ETH)).available).to.equal(0n);
   });
 
@@ -129,13 +131,17 @@ for (const version of SAFE_VERSIONS) {
         .to.be.revertedWithCustomError(f.guard, "DelayRequired")
         .withArgs(Reason.RecipientNotAllowed);
       await expect(
-        f.exec({ to: f.safeAddress, data: safeIface.encodeFunctionData("addOwnerWithThreshold", [f.outsider.address, 1]) }),
+        f.exec({
+          to: f.safeAddress,
+          data: safeIface.encodeFunctionData("addOwnerWithThreshold", [f.outsider.address, 1]),
+        }),
       )
         .to.be.revertedWithCustomError(f.guard, "DelayRequired")
         .withArgs(Reason.SafeSelfCall);
 
       const nonce = (await f.recovery.config(f.safeAddress)).nonce;
-      for (const g of f.guardians) await (await f.recovery.connect(g).approveRecovery(f.safeAddress, f.newOwners, 1, nonce)).wait();
+      for (const g of f.guardians)
+        await (await f.recovery.connect(g).approveRecovery(f.safeAddress, f.newOwners, 1, nonce)).wait();
       await time.increaseTo(f.configuredAt + INACTIVITY);
       await (await f.recovery.initiateRecovery(f.safeAddress, f.newOwners, 1)).wait();
       await time.increase(DELAY);
@@ -147,11 +153,15 @@ for (const version of SAFE_VERSIONS) {
     it("reads owner activity from the guard, without a poke", async function () {
       const f = await loadFixture(fixture);
       const nonce = (await f.recovery.config(f.safeAddress)).nonce;
-      for (const g of f.guardians) await (await f.recovery.connect(g).approveRecovery(f.safeAddress, f.newOwners, 1, nonce)).wait();
+      for (const g of f.guardians)
+        await (await f.recovery.connect(g).approveRecovery(f.safeAddress, f.newOwners, 1, nonce)).wait();
       // Queueing is an instant owner transaction: the guard records it as activity.
       await time.increaseTo(f.configuredAt + 10n * DAY);
       await (
-        await f.exec({ to: await f.guard.getAddress(), data: f.guard.interface.encodeFunctionData("queue", [f.outsider.address, 1n, "0x", 0]) })
+        await f.exec({
+          to: await f.guard.getAddress(),
+          data: f.guard.interface.encodeFunctionData("queue", [f.outsider.address, 1n, "0x", 0]),
+        })
       ).wait();
       const activeAt = BigInt(await time.latest()); // the block of execTransaction
       expect(await f.guard.lastActivity(f.safeAddress)).to.equal(activeAt);
@@ -164,7 +174,10 @@ for (const version of SAFE_VERSIONS) {
       await expect(f.recovery.initiateRecovery(f.safeAddress, f.newOwners, 1)).to.emit(f.recovery, "RecoveryInitiated");
       // An owner transaction during the delay cancels it.
       await (
-        await f.exec({ to: await f.guard.getAddress(), data: f.guard.interface.encodeFunctionData("queue", [f.outsider.address, 2n, "0x", 0]) })
+        await f.exec({
+          to: await f.guard.getAddress(),
+          data: f.guard.interface.encodeFunctionData("queue", [f.outsider.address, 2n, "0x", 0]),
+        })
       ).wait();
       expect(await f.recovery.recoveryState(f.safeAddress)).to.equal(3n);
     });

@@ -1,7 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { TypedDataEncoder, ZeroAddress } from "ethers";
-import type { Signer } from "ethers";
+import type { Contract, Signer } from "ethers";
 import { ethers } from "hardhat";
 
 import type { SafeVersion } from "../../lib/safe/canonical";
@@ -37,7 +37,13 @@ async function recoveryFixture(version: SafeVersion, inactivity: bigint, saltNon
         { to: safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
         {
           to: moduleAddress,
-          data: module.interface.encodeFunctionData("configure", [guardianAddresses, 2, inactivity, DELAY, ZeroAddress]),
+          data: module.interface.encodeFunctionData("configure", [
+            guardianAddresses,
+            2,
+            inactivity,
+            DELAY,
+            ZeroAddress,
+          ]),
         },
       ]),
     )
@@ -75,8 +81,8 @@ async function recoveryFixture(version: SafeVersion, inactivity: bigint, saltNon
   };
 }
 
-async function ownersOf(safe: { getOwners(): Promise<string[]> }): Promise<string[]> {
-  return sorted([...(await safe.getOwners())]);
+async function ownersOf(safe: Contract): Promise<string[]> {
+  return sorted([...((await safe.getOwners()) as string[])]);
 }
 
 for (const version of SAFE_VERSIONS) {
@@ -89,9 +95,16 @@ for (const version of SAFE_VERSIONS) {
     describe("configuration", function () {
       it("stores guardians, threshold and periods and emits the changes", async function () {
         const f = await loadFixture(inactivityFixture);
-        expect(sorted(await f.module.getGuardians(f.safeAddress))).to.deep.equal(sorted(f.guardians.map((g) => g.address)));
+        expect(sorted(await f.module.getGuardians(f.safeAddress))).to.deep.equal(
+          sorted(f.guardians.map((g) => g.address)),
+        );
         const cfg = await f.module.config(f.safeAddress);
-        expect([cfg.threshold, cfg.inactivityPeriod, cfg.recoveryDelay, cfg.nonce]).to.deep.equal([2n, INACTIVITY, DELAY, 1n]);
+        expect([cfg.threshold, cfg.inactivityPeriod, cfg.recoveryDelay, cfg.nonce]).to.deep.equal([
+          2n,
+          INACTIVITY,
+          DELAY,
+          1n,
+        ]);
         expect(await f.module.lastActivity(f.safeAddress)).to.equal(f.configuredAt);
       });
 
@@ -111,7 +124,9 @@ for (const version of SAFE_VERSIONS) {
       it("refuses configuration from another module of the Safe calling it directly", async function () {
         const f = await loadFixture(inactivityFixture);
         const other = f.outsider;
-        await (await f.exec({ to: f.safeAddress, data: safeIface.encodeFunctionData("enableModule", [other.address]) })).wait();
+        await (
+          await f.exec({ to: f.safeAddress, data: safeIface.encodeFunctionData("enableModule", [other.address]) })
+        ).wait();
         expect(await f.safe.isModuleEnabled(other.address)).to.equal(true);
         await expect(f.module.connect(other).setGuardians([other.address], 1))
           .to.be.revertedWithCustomError(f.module, "ModuleNotEnabled")
@@ -167,7 +182,9 @@ for (const version of SAFE_VERSIONS) {
         // Nor through a signature of a non-guardian.
         const signature = await f.sign(f.outsider, f.newOwners, 2n, 1n);
         await expect(
-          f.module.approveRecoveryWithSignatures(f.safeAddress, f.newOwners, 2, 1, [{ guardian: f.outsider.address, signature }]),
+          f.module.approveRecoveryWithSignatures(f.safeAddress, f.newOwners, 2, 1, [
+            { guardian: f.outsider.address, signature },
+          ]),
         )
           .to.be.revertedWithCustomError(f.module, "NotGuardian")
           .withArgs(f.safeAddress, f.outsider.address);
@@ -227,7 +244,9 @@ for (const version of SAFE_VERSIONS) {
           { guardian: f.guardians[0].address, signature: await f.sign(f.guardians[0], f.newOwners, 2n, 1n) },
           { guardian: f.guardians[1].address, signature: await f.sign(f.guardians[1], f.newOwners, 2n, 1n) },
         ];
-        await expect(f.module.connect(f.outsider).approveRecoveryWithSignatures(f.safeAddress, f.newOwners, 2, 1, signatures))
+        await expect(
+          f.module.connect(f.outsider).approveRecoveryWithSignatures(f.safeAddress, f.newOwners, 2, 1, signatures),
+        )
           .to.emit(f.module, "RecoveryApproved")
           .withArgs(f.safeAddress, hash, f.guardians[1].address, 2n);
         expect(await f.module.approvalCount(f.safeAddress, hash)).to.equal(2n);
@@ -238,9 +257,14 @@ for (const version of SAFE_VERSIONS) {
         const f = await loadFixture(inactivityFixture);
         const g = f.guardians[0];
         const submit = (signature: string) =>
-          f.module.approveRecoveryWithSignatures(f.safeAddress, f.newOwners, 2, 1, [{ guardian: g.address, signature }]);
+          f.module.approveRecoveryWithSignatures(f.safeAddress, f.newOwners, 2, 1, [
+            { guardian: g.address, signature },
+          ]);
         const otherChain = await f.sign(g, f.newOwners, 2n, 1n, { ...f.domain, chainId: 1n });
-        const otherModule = await f.sign(g, f.newOwners, 2n, 1n, { ...f.domain, verifyingContract: f.outsider.address });
+        const otherModule = await f.sign(g, f.newOwners, 2n, 1n, {
+          ...f.domain,
+          verifyingContract: f.outsider.address,
+        });
         const otherSafe = await f.sign(g, f.newOwners, 2n, 1n, f.domain, f.outsider.address);
         const wrongKey = await f.sign(f.outsider, f.newOwners, 2n, 1n);
         for (const signature of [otherChain, otherModule, otherSafe, wrongKey, "0x", "0x" + "00".repeat(65)]) {
@@ -255,7 +279,10 @@ for (const version of SAFE_VERSIONS) {
         const guardianSafe = await moduleSafe(f.version, [f.guardianSafeOwner], 1, 0x6a4d_1271n);
         const guardians = [f.guardians[0].address, guardianSafe.safeAddress];
         await (
-          await f.exec({ to: f.moduleAddress, data: f.module.interface.encodeFunctionData("setGuardians", [guardians, 2]) })
+          await f.exec({
+            to: f.moduleAddress,
+            data: f.module.interface.encodeFunctionData("setGuardians", [guardians, 2]),
+          })
         ).wait();
         const nonce = (await f.module.config(f.safeAddress)).nonce;
         const hash = await f.module.getRecoveryHash(f.safeAddress, f.newOwners, 2, nonce);
@@ -445,7 +472,9 @@ for (const version of SAFE_VERSIONS) {
         await (await f.module.initiateRecovery(f.safeAddress, f.newOwners, 2)).wait();
         // Same guardians, same threshold: still a new epoch.
         const g = f.guardians.map((x) => x.address);
-        await expect(f.exec({ to: f.moduleAddress, data: f.module.interface.encodeFunctionData("setGuardians", [g, 2]) }))
+        await expect(
+          f.exec({ to: f.moduleAddress, data: f.module.interface.encodeFunctionData("setGuardians", [g, 2]) }),
+        )
           .to.emit(f.module, "RecoveryCancelled")
           .withArgs(f.safeAddress, oldHash, f.safeAddress);
         expect(await f.module.recoveryState(f.safeAddress)).to.equal(State.None);
@@ -535,7 +564,9 @@ for (const version of SAFE_VERSIONS) {
 
       it("a Safe with no guardians cannot be recovered", async function () {
         const f = await loadFixture(socialFixture);
-        await (await f.exec({ to: f.moduleAddress, data: f.module.interface.encodeFunctionData("setGuardians", [[], 0]) })).wait();
+        await (
+          await f.exec({ to: f.moduleAddress, data: f.module.interface.encodeFunctionData("setGuardians", [[], 0]) })
+        ).wait();
         const hash = await f.module.getRecoveryHash(f.safeAddress, f.newOwners, 2, 2);
         await expect(f.module.connect(f.guardians[0]).approveRecovery(f.safeAddress, f.newOwners, 2, 2))
           .to.be.revertedWithCustomError(f.module, "NotGuardian")

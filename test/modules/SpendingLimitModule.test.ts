@@ -48,7 +48,8 @@ async function spendingFixture(version: SafeVersion, saltNonce: bigint) {
   // Two Safes granting the same delegate the same allowances (replay across Safes must fail).
   const install = async (saltOffset: bigint) => {
     const s = await moduleSafe(version, owners, 2, saltNonce + saltOffset);
-    for (const t of [token, noReturn, returnsFalse, shortReturn]) await (await t.mint(s.safeAddress, parseEther("10000"))).wait();
+    for (const t of [token, noReturn, returnsFalse, shortReturn])
+      await (await t.mint(s.safeAddress, parseEther("10000"))).wait();
     await (
       await s.exec(
         batch(version, [
@@ -58,7 +59,10 @@ async function spendingFixture(version: SafeVersion, saltNonce: bigint) {
             to: moduleAddress,
             data: m.encodeFunctionData("setAllowance", [delegate.address, t, TOKEN_ALLOWANCE]),
           })),
-          { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [delegate.address, recipient.address, true]) },
+          {
+            to: moduleAddress,
+            data: m.encodeFunctionData("setRecipient", [delegate.address, recipient.address, true]),
+          },
         ]),
       )
     ).wait();
@@ -114,7 +118,11 @@ for (const version of SAFE_VERSIONS) {
     describe("configuration", function () {
       it("records allowances and recipients per Safe and delegate", async function () {
         const f = await loadFixture(fixture);
-        const [allowance, spent, available, nextIncreaseAt] = await f.module.getAllowance(f.safeAddress, f.delegate.address, ETH);
+        const [allowance, spent, available, nextIncreaseAt] = await f.module.getAllowance(
+          f.safeAddress,
+          f.delegate.address,
+          ETH,
+        );
         expect([allowance, spent, available, nextIncreaseAt]).to.deep.equal([ETH_ALLOWANCE, 0n, ETH_ALLOWANCE, 0n]);
         expect(await f.module.isRecipient(f.safeAddress, f.delegate.address, f.recipient.address)).to.equal(true);
         expect(await f.module.isRecipient(f.safeAddress, f.stranger.address, f.recipient.address)).to.equal(false);
@@ -151,7 +159,8 @@ for (const version of SAFE_VERSIONS) {
     describe("direct spends", function () {
       it("spends 2 ETH, refuses 1 wei more until the window rolls, then spends again", async function () {
         const f = await loadFixture(fixture);
-        const spend = (amount: bigint) => f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, amount);
+        const spend = (amount: bigint) =>
+          f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, amount);
         const first = await spend(ETH_ALLOWANCE);
         await expect(first)
           .to.emit(f.module, "Spent")
@@ -187,21 +196,34 @@ for (const version of SAFE_VERSIONS) {
       it("lowering and revoking take effect at once; history survives re-granting", async function () {
         const f = await loadFixture(fixture);
         const m = f.module.interface;
-        await (await f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, parseEther("1"))).wait();
+        await (
+          await f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, parseEther("1"))
+        ).wait();
         await expect(
-          f.exec({ to: f.moduleAddress, data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, parseEther("1.5")]) }),
+          f.exec({
+            to: f.moduleAddress,
+            data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, parseEther("1.5")]),
+          }),
         )
           .to.emit(f.module, "AllowanceChanged")
           .withArgs(f.safeAddress, f.delegate.address, ETH, ETH_ALLOWANCE, parseEther("1.5"));
         await expect(f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, parseEther("0.6")))
           .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
           .withArgs(f.safeAddress, f.delegate.address, ETH, parseEther("0.6"), parseEther("0.5"));
-        await (await f.exec({ to: f.moduleAddress, data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, 0n]) })).wait();
+        await (
+          await f.exec({
+            to: f.moduleAddress,
+            data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, 0n]),
+          })
+        ).wait();
         await expect(f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, 1n))
           .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
           .withArgs(f.safeAddress, f.delegate.address, ETH, 1n, 0n);
         await (
-          await f.exec({ to: f.moduleAddress, data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, ETH_ALLOWANCE]) })
+          await f.exec({
+            to: f.moduleAddress,
+            data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, ETH_ALLOWANCE]),
+          })
         ).wait();
         const [, spent, available] = await f.module.getAllowance(f.safeAddress, f.delegate.address, ETH);
         expect([spent, available]).to.deep.equal([parseEther("1"), parseEther("1")]);
@@ -214,7 +236,9 @@ for (const version of SAFE_VERSIONS) {
         const deadline = BigInt(await time.latest()) + HOUR;
         const amount = parseEther("0.5");
         const signature = await f.signSpend(f.delegate, { amount, deadline });
-        expect(await f.module.getSpendHash(f.safeAddress, f.delegate.address, ETH, f.recipient.address, amount, 0, deadline)).to.equal(
+        expect(
+          await f.module.getSpendHash(f.safeAddress, f.delegate.address, ETH, f.recipient.address, amount, 0, deadline),
+        ).to.equal(
           ethers.TypedDataEncoder.hash(f.domain, SPEND_TYPES, {
             safe: f.safeAddress,
             delegate: f.delegate.address,
@@ -228,12 +252,22 @@ for (const version of SAFE_VERSIONS) {
         const relay = () =>
           f.module
             .connect(f.relayer)
-            .spendWithSignature(f.safeAddress, f.delegate.address, ETH, f.recipient.address, amount, deadline, signature);
+            .spendWithSignature(
+              f.safeAddress,
+              f.delegate.address,
+              ETH,
+              f.recipient.address,
+              amount,
+              deadline,
+              signature,
+            );
         const relayed = await relay();
         await expect(relayed).to.changeEtherBalances([f.safe, f.recipient], [-amount, amount]);
         await expect(relayed).to.emit(f.module, "NonceChanged").withArgs(f.safeAddress, f.delegate.address, 0n, 1n);
         const before = await ethers.provider.getBalance(f.safeAddress);
-        await expect(relay()).to.be.revertedWithCustomError(f.module, "InvalidSignature").withArgs(f.delegate.address, anyValue);
+        await expect(relay())
+          .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+          .withArgs(f.delegate.address, anyValue);
         expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(before);
       });
 
@@ -242,9 +276,15 @@ for (const version of SAFE_VERSIONS) {
         const amount = parseEther("0.5");
         const deadline = BigInt(await time.latest()) + HOUR;
         const forSafeA = await f.signSpend(f.delegate, { amount, deadline });
-        const otherChain = await f.signSpend(f.delegate, { amount, deadline, safe: f.other.safeAddress }, { ...f.domain, chainId: 10n });
+        const otherChain = await f.signSpend(
+          f.delegate,
+          { amount, deadline, safe: f.other.safeAddress },
+          { ...f.domain, chainId: 10n },
+        );
         const relay = (safe: string, delegate: string, signature: string, dl = deadline) =>
-          f.module.connect(f.relayer).spendWithSignature(safe, delegate, ETH, f.recipient.address, amount, dl, signature);
+          f.module
+            .connect(f.relayer)
+            .spendWithSignature(safe, delegate, ETH, f.recipient.address, amount, dl, signature);
         await expect(relay(f.other.safeAddress, f.delegate.address, forSafeA))
           .to.be.revertedWithCustomError(f.module, "InvalidSignature")
           .withArgs(f.delegate.address, anyValue);
@@ -285,16 +325,39 @@ for (const version of SAFE_VERSIONS) {
         const amount = parseEther("1.5");
         const signature = await f.signSpend(f.delegate, { amount, deadline });
         const relay = () =>
-          f.module.spendWithSignature(f.safeAddress, f.delegate.address, ETH, f.recipient.address, amount, deadline, signature);
-        await (await f.exec({ to: f.moduleAddress, data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, parseEther("1")]) })).wait();
+          f.module.spendWithSignature(
+            f.safeAddress,
+            f.delegate.address,
+            ETH,
+            f.recipient.address,
+            amount,
+            deadline,
+            signature,
+          );
+        await (
+          await f.exec({
+            to: f.moduleAddress,
+            data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, parseEther("1")]),
+          })
+        ).wait();
         await expect(relay())
           .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
           .withArgs(f.safeAddress, f.delegate.address, ETH, amount, parseEther("1"));
-        await (await f.exec({ to: f.moduleAddress, data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, 0n]) })).wait();
         await (
-          await f.exec({ to: f.moduleAddress, data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, ETH_ALLOWANCE]) })
+          await f.exec({
+            to: f.moduleAddress,
+            data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, 0n]),
+          })
         ).wait();
-        await expect(relay()).to.be.revertedWithCustomError(f.module, "InvalidSignature").withArgs(f.delegate.address, anyValue);
+        await (
+          await f.exec({
+            to: f.moduleAddress,
+            data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, ETH_ALLOWANCE]),
+          })
+        ).wait();
+        await expect(relay())
+          .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+          .withArgs(f.delegate.address, anyValue);
         expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(parseEther("100"));
       });
 
@@ -306,7 +369,15 @@ for (const version of SAFE_VERSIONS) {
           .to.emit(f.module, "NonceChanged")
           .withArgs(f.safeAddress, f.delegate.address, 0n, 1n);
         await expect(
-          f.module.spendWithSignature(f.safeAddress, f.delegate.address, ETH, f.recipient.address, 1n, deadline, signature),
+          f.module.spendWithSignature(
+            f.safeAddress,
+            f.delegate.address,
+            ETH,
+            f.recipient.address,
+            1n,
+            deadline,
+            signature,
+          ),
         ).to.be.revertedWithCustomError(f.module, "InvalidSignature");
       });
     });
@@ -314,14 +385,17 @@ for (const version of SAFE_VERSIONS) {
     describe("tokens", function () {
       it("transfers a standard ERC20 and counts it", async function () {
         const f = await loadFixture(fixture);
-        await expect(f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.token, f.recipient.address, 100n))
-          .to.changeTokenBalances(f.token, [f.safe, f.recipient], [-100n, 100n]);
+        await expect(
+          f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.token, f.recipient.address, 100n),
+        ).to.changeTokenBalances(f.token, [f.safe, f.recipient], [-100n, 100n]);
         expect((await f.module.getAllowance(f.safeAddress, f.delegate.address, f.tokens.token))[1]).to.equal(100n);
       });
 
       it("treats a token that returns nothing as success", async function () {
         const f = await loadFixture(fixture);
-        await (await f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.noReturn, f.recipient.address, 100n)).wait();
+        await (
+          await f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.noReturn, f.recipient.address, 100n)
+        ).wait();
         expect(await f.noReturn.balanceOf(f.recipient.address)).to.equal(100n);
         expect((await f.module.getAllowance(f.safeAddress, f.delegate.address, f.tokens.noReturn))[1]).to.equal(100n);
       });
@@ -356,20 +430,28 @@ for (const version of SAFE_VERSIONS) {
         await (
           await f.exec({
             to: f.moduleAddress,
-            data: f.module.interface.encodeFunctionData("setAllowance", [f.delegate.address, f.tokens.returnsFalse, parseEther("1000000")]),
+            data: f.module.interface.encodeFunctionData("setAllowance", [
+              f.delegate.address,
+              f.tokens.returnsFalse,
+              parseEther("1000000"),
+            ]),
           })
         ).wait();
-        await expect(f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.returnsFalse, f.recipient.address, parseEther("20000")))
-          .to.be.revertedWithCustomError(f.module, "TransferFailed");
+        await expect(
+          f.module
+            .connect(f.delegate)
+            .spend(f.safeAddress, f.tokens.returnsFalse, f.recipient.address, parseEther("20000")),
+        ).to.be.revertedWithCustomError(f.module, "TransferFailed");
       });
 
       it(`a delegate-sent ERC20 transfer to a whitelisted recipient costs at most ${GAS_TARGET} gas`, async function () {
         const f = await loadFixture(fixture);
         const spend = async (amount: bigint) =>
-          (await (await f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.token, f.recipient.address, amount)).wait())!
-            .gasUsed;
+          (await (
+            await f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.token, f.recipient.address, amount)
+          ).wait())!.gasUsed;
         // Start of an hour, so that the spends below stay in their hour.
-        await time.increaseTo(((BigInt(await time.latest()) / HOUR) + 1n) * HOUR);
+        await time.increaseTo((BigInt(await time.latest()) / HOUR + 1n) * HOUR);
         await spend(1n); // the recipient holds the token from now on
         const sameHour = await spend(parseEther("1"));
         // The first spend of a new hour moves the previous hour's amount into the ring: the first time a ring slot is
@@ -395,11 +477,19 @@ for (const version of SAFE_VERSIONS) {
         const guard = await ethers.deployContract("TreasuryGuard");
         const guardAddress = await guard.getAddress();
         // The guard is not this Safe's guard here: it only serves as the Safe's recipient list.
-        await (await f.exec({ to: guardAddress, data: guard.interface.encodeFunctionData("setRecipient", [f.stranger.address, true]) })).wait();
+        await (
+          await f.exec({
+            to: guardAddress,
+            data: guard.interface.encodeFunctionData("setRecipient", [f.stranger.address, true]),
+          })
+        ).wait();
         const pay = () => f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.stranger.address, 1n);
         await expect(pay()).to.be.revertedWithCustomError(f.module, "RecipientNotAllowed");
         await expect(
-          f.exec({ to: f.moduleAddress, data: f.module.interface.encodeFunctionData("setRecipientRegistry", [guardAddress]) }),
+          f.exec({
+            to: f.moduleAddress,
+            data: f.module.interface.encodeFunctionData("setRecipientRegistry", [guardAddress]),
+          }),
         )
           .to.emit(f.module, "RecipientRegistryChanged")
           .withArgs(f.safeAddress, ZeroAddress, guardAddress);
@@ -417,10 +507,16 @@ for (const version of SAFE_VERSIONS) {
         const f = await loadFixture(fixture);
         await fc.assert(
           fc.asyncProperty(
-            fc.array(fc.record({ wait: fc.integer({ min: 0, max: 10 * 3600 }), amount: fc.bigInt({ min: 1n, max: ETH_ALLOWANCE }) }), {
-              minLength: 1,
-              maxLength: 12,
-            }),
+            fc.array(
+              fc.record({
+                wait: fc.integer({ min: 0, max: 10 * 3600 }),
+                amount: fc.bigInt({ min: 1n, max: ETH_ALLOWANCE }),
+              }),
+              {
+                minLength: 1,
+                maxLength: 12,
+              },
+            ),
             async (steps) => {
               const snapshot = await takeSnapshot();
               try {
@@ -428,9 +524,12 @@ for (const version of SAFE_VERSIONS) {
                 for (const step of steps) {
                   const t = BigInt(await time.latest()) + BigInt(step.wait) + 1n;
                   await time.setNextBlockTimestamp(t);
-                  const window = (from: bigint) => done.filter((s) => s.t > from).reduce((sum, s) => sum + s.amount, 0n);
+                  const window = (from: bigint) =>
+                    done.filter((s) => s.t > from).reduce((sum, s) => sum + s.amount, 0n);
                   try {
-                    await (await f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, step.amount)).wait();
+                    await (
+                      await f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, step.amount)
+                    ).wait();
                     done.push({ t, amount: step.amount });
                     // Every 24h interval ending now counts at most the allowance.
                     expect(window(t - DAY)).to.be.at.most(ETH_ALLOWANCE);
