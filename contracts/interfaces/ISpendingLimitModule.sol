@@ -47,6 +47,8 @@ interface ISpendingLimitModule {
     /// @notice `account` is not a Safe with this module enabled, so it has no configuration to write.
     error ModuleNotEnabled(address account);
     error InvalidDelegate(address delegate);
+    /// @notice lowerAllowance was asked to raise the allowance from `current` to `requested`.
+    error AllowanceNotLowered(address safe, address delegate, address asset, uint256 current, uint256 requested);
     error RecipientNotAllowed(address safe, address delegate, address recipient);
     /// @notice `requested` exceeds what the delegate may still spend of `asset` in the rolling 24h window.
     error AllowanceExceeded(address safe, address delegate, address asset, uint256 requested, uint256 available);
@@ -68,8 +70,18 @@ interface ISpendingLimitModule {
      */
     function setAllowance(address delegate, address asset, uint256 allowance) external;
 
+    /**
+     * @notice Like setAllowance, but only ever tightens: reverts with AllowanceNotLowered if `allowance` is above the
+     *         current one. A Safe running the TreasuryGuard trusts this selector (setTrustedSelector), so that revoking
+     *         and lowering stay instant while raising an allowance (setAllowance) goes through the guard's queue.
+     */
+    function lowerAllowance(address delegate, address asset, uint256 allowance) external;
+
     /// @notice Allows or disallows `recipient` for `delegate`'s spends.
     function setRecipient(address delegate, address recipient, bool allowed) external;
+
+    /// @notice Disallows `recipient` for `delegate` (tightening only: the selector a guard can trust, see lowerAllowance).
+    function removeRecipient(address delegate, address recipient) external;
 
     /**
      * @notice Names a registry (the TreasuryGuard: isRecipient(safe, account)) whose recipients every delegate of the

@@ -61,21 +61,28 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
     function setAllowance(address delegate, address asset, uint256 allowance) external override {
         _requireEnabledSafe();
         if (delegate == address(0)) revert InvalidDelegate(delegate);
-        Allowance storage entry = _allowances[msg.sender][delegate][asset];
-        uint256 old = entry.amount;
-        entry.amount = allowance;
-        emit AllowanceChanged(msg.sender, delegate, asset, old, allowance);
-        if (allowance == 0) _bumpNonce(msg.sender, delegate);
+        _writeAllowance(delegate, asset, allowance);
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function lowerAllowance(address delegate, address asset, uint256 allowance) external override {
+        _requireEnabledSafe();
+        uint256 current = _allowances[msg.sender][delegate][asset].amount;
+        if (allowance > current) revert AllowanceNotLowered(msg.sender, delegate, asset, current, allowance);
+        _writeAllowance(delegate, asset, allowance);
     }
 
     /// @inheritdoc ISpendingLimitModule
     function setRecipient(address delegate, address recipient, bool allowed) external override {
         _requireEnabledSafe();
         if (delegate == address(0)) revert InvalidDelegate(delegate);
-        mapping(address => bool) storage recipients = _recipients[msg.sender][delegate];
-        bool old = recipients[recipient];
-        recipients[recipient] = allowed;
-        emit RecipientChanged(msg.sender, delegate, recipient, old, allowed);
+        _writeRecipient(delegate, recipient, allowed);
+    }
+
+    /// @inheritdoc ISpendingLimitModule
+    function removeRecipient(address delegate, address recipient) external override {
+        _requireEnabledSafe();
+        _writeRecipient(delegate, recipient, false);
     }
 
     /// @inheritdoc ISpendingLimitModule
@@ -253,6 +260,21 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
                 }
             }
         }
+    }
+
+    function _writeAllowance(address delegate, address asset, uint256 allowance) private {
+        Allowance storage entry = _allowances[msg.sender][delegate][asset];
+        uint256 old = entry.amount;
+        entry.amount = allowance;
+        emit AllowanceChanged(msg.sender, delegate, asset, old, allowance);
+        if (allowance == 0) _bumpNonce(msg.sender, delegate);
+    }
+
+    function _writeRecipient(address delegate, address recipient, bool allowed) private {
+        mapping(address => bool) storage recipients = _recipients[msg.sender][delegate];
+        bool old = recipients[recipient];
+        recipients[recipient] = allowed;
+        emit RecipientChanged(msg.sender, delegate, recipient, old, allowed);
     }
 
     function _canPay(address safe, address delegate, address recipient) private view returns (bool) {

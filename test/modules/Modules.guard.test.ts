@@ -30,6 +30,11 @@ async function spendingWithGuard() {
       batch("1.5.0", [
         { to: guardAddress, data: g.encodeFunctionData("setCap", [ETH, parseEther("3")]) },
         { to: guardAddress, data: g.encodeFunctionData("setRecipient", [alice.address, true]) },
+        // Tightening the module's configuration stays instant under the guard; loosening it needs the queue.
+        ...["lowerAllowance", "removeRecipient"].map((name) => ({
+          to: guardAddress,
+          data: g.encodeFunctionData("setTrustedSelector", [spendingAddress, m.getFunction(name)!.selector, true]),
+        })),
         { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [spendingAddress]) },
         { to: spendingAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, parseEther("2")]) },
         // alice is only in the guard's whitelist: the delegate may pay her because the Safe names the registry.
@@ -61,6 +66,14 @@ async function recoveryWithGuard(version: SafeVersion) {
     await s.exec(
       batch(version, [
         { to: guardAddress, data: guard.interface.encodeFunctionData("setRecoveryModule", [recoveryAddress]) },
+        {
+          to: guardAddress,
+          data: guard.interface.encodeFunctionData("setTrustedSelector", [
+            recoveryAddress,
+            recovery.interface.getFunction("cancelRecovery")!.selector,
+            true,
+          ]),
+        },
         { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [recoveryAddress]) },
         { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [await otherModule.getAddress()]) },
         {
@@ -116,6 +129,36 @@ describe("SpendingLimitModule with the TreasuryGuard (Safe 1.5.0)", function () 
     await expect(f.exec({ to: f.alice.address, value: parseEther("2") }))
       .to.be.revertedWithCustomError(f.guard, "CapExceeded")
       .withArgs(ETH, parseEther("2"), parseEther("1"));
+  });
+
+  it("revoking and lowering are instant, raising needs the guard's queue", async function () {
+    const f = await loadFixture(spendingWithGuard);
+    const m = f.spending.interface;
+    const spendingAddress = await f.spending.getAddress();
+    await expect(
+      f.exec({
+        to: spendingAddress,
+        data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, parseEther("5")]),
+      }),
+    )
+      .to.be.revertedWithCustomError(f.guard, "DelayRequired")
+      .withArgs(Reason.UntrustedTarget);
+    await expect(
+      f.exec({
+        to: spendingAddress,
+        data: m.encodeFunctionData("lowerAllowance", [f.delegate.address, ETH, parseEther("5")]),
+      }),
+    )
+      .to.be.revertedWithCustomError(f.spending, "AllowanceNotLowered")
+      .withArgs(f.safeAddress, f.delegate.address, ETH, parseEther("2"), parseEther("5"));
+    await expect(
+      f.exec({ to: spendingAddress, data: m.encodeFunctionData("lowerAllowance", [f.delegate.address, ETH, 0n]) }),
+    )
+      .to.emit(f.spending, "AllowanceChanged")
+      .withArgs(f.safeAddress, f.delegate.address, ETH, parseEther("2"), 0n);
+    await expect(f.spending.connect(f.delegate).spend(f.safeAddress, ETH, f.alice.address, 1n))
+      .to.be.revertedWithCustomError(f.spending, "AllowanceExceeded")
+      .withArgs(f.safeAddress, f.delegate.address, ETH, 1n, 0n);
   });
 });
 
@@ -180,6 +223,22 @@ for (const version of SAFE_VERSIONS) {
         })
       ).wait();
       expect(await f.recovery.recoveryState(f.safeAddress)).to.equal(3n);
+    });
+
+    it("the Safe's cancelRecovery passes the guard instantly (trusted selector)", async function () {
+      const f = await loadFixture(fixture);
+      const nonce = (await f.recovery.config(f.safeAddress)).nonce;
+      for (const g of f.guardians)
+        await (await f.recovery.connect(g).approveRecovery(f.safeAddress, f.newOwners, 1, nonce)).wait();
+      const hash = await f.recovery.getRecoveryHash(f.safeAddress, f.newOwners, 1, nonce);
+      await time.increaseTo(f.configuredAt + INACTIVITY);
+      await (await f.recovery.initiateRecovery(f.safeAddress, f.newOwners, 1)).wait();
+      await expect(
+        f.exec({ to: await f.recovery.getAddress(), data: f.recovery.interface.encodeFunctionData("cancelRecovery") }),
+      )
+        .to.emit(f.recovery, "RecoveryCancelled")
+        .withArgs(f.safeAddress, hash, f.safeAddress);
+      expect((await f.recovery.config(f.safeAddress)).nonce).to.equal(nonce + 1n);
     });
 
     if (version === "1.5.0") {

@@ -230,6 +230,38 @@ for (const version of SAFE_VERSIONS) {
       });
     });
 
+    describe("tightening-only setters", function () {
+      it("lowerAllowance refuses to raise; removeRecipient removes", async function () {
+        const f = await loadFixture(fixture);
+        const m = f.module.interface;
+        await ethers.provider.send("hardhat_impersonateAccount", [f.safeAddress]);
+        const asSafe = f.module.connect(await ethers.getSigner(f.safeAddress));
+        await expect(asSafe.lowerAllowance(f.delegate.address, ETH, ETH_ALLOWANCE + 1n))
+          .to.be.revertedWithCustomError(f.module, "AllowanceNotLowered")
+          .withArgs(f.safeAddress, f.delegate.address, ETH, ETH_ALLOWANCE, ETH_ALLOWANCE + 1n);
+        await ethers.provider.send("hardhat_stopImpersonatingAccount", [f.safeAddress]);
+        await expect(
+          f.exec({ to: f.moduleAddress, data: m.encodeFunctionData("lowerAllowance", [f.delegate.address, ETH, 1n]) }),
+        )
+          .to.emit(f.module, "AllowanceChanged")
+          .withArgs(f.safeAddress, f.delegate.address, ETH, ETH_ALLOWANCE, 1n);
+        await expect(
+          f.exec({
+            to: f.moduleAddress,
+            data: m.encodeFunctionData("removeRecipient", [f.delegate.address, f.recipient.address]),
+          }),
+        )
+          .to.emit(f.module, "RecipientChanged")
+          .withArgs(f.safeAddress, f.delegate.address, f.recipient.address, true, false);
+        await expect(f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, 1n))
+          .to.be.revertedWithCustomError(f.module, "RecipientNotAllowed")
+          .withArgs(f.safeAddress, f.delegate.address, f.recipient.address);
+        await expect(f.module.connect(f.delegate).lowerAllowance(f.delegate.address, ETH, 0n))
+          .to.be.revertedWithCustomError(f.module, "ModuleNotEnabled")
+          .withArgs(f.delegate.address);
+      });
+    });
+
     describe("relayed spends", function () {
       it("executes a delegate's EIP-712 signature once", async function () {
         const f = await loadFixture(fixture);
