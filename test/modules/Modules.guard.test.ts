@@ -31,7 +31,7 @@ async function spendingWithGuard() {
         { to: guardAddress, data: g.encodeFunctionData("setCap", [ETH, parseEther("3")]) },
         { to: guardAddress, data: g.encodeFunctionData("setRecipient", [alice.address, true]) },
         // Tightening the module's configuration stays instant under the guard; loosening it needs the queue.
-        ...["lowerAllowance", "removeRecipient"].map((name) => ({
+        ...(["lowerAllowance", "removeRecipient"] as const).map((name) => ({
           to: guardAddress,
           data: g.encodeFunctionData("setTrustedSelector", [spendingAddress, m.getFunction(name)!.selector, true]),
         })),
