@@ -80,7 +80,7 @@ interface ISpendingLimitModule {
     /// @notice Allows or disallows `recipient` for `delegate`'s spends.
     function setRecipient(address delegate, address recipient, bool allowed) external;
 
-    /// @notice Disallows `recipient` for `delegate`. Tightening only: a selector a guard can trust (see lowerAllowance).
+    /// @notice Disallows `recipient` for `delegate`. Tightening only: a selector a guard may trust (lowerAllowance).
     function removeRecipient(address delegate, address recipient) external;
 
     /**
