@@ -1,8 +1,10 @@
 /**
  * Guard overhead benchmark: gasUsed of the same Safe transaction with and without the TreasuryGuard, in the same
- * run, on two otherwise identical 1-of-1 Safes (1.5.0). Each scenario is run once to warm up (first-time storage
- * writes: recipients' balances, the guard's window header and activity slot) and then measured; the cold first
- * run is reported too.
+ * run, on two otherwise identical 1-of-1 Safes (1.5.0). Each scenario runs once on both Safes to warm up (first-time
+ * storage writes: recipients' balances, the guard's window header) and is then measured on both, in the same hour
+ * (steady state). Not measured here: the first spend of an asset (one zero -> non-zero write, about +17,100) and the
+ * first spend after the hour changes (the window flushes the previous hour into its ring: about +5,000, plus 2,100
+ * per expiring non-empty bucket).
  *
  *   npx hardhat run scripts/bench-gas.ts            (prints a Markdown table; `--json` via BENCH_JSON=1)
  */
@@ -24,7 +26,6 @@ interface Row {
   without: bigint;
   with: bigint;
   overhead: bigint;
-  coldOverhead: bigint;
   budget: bigint;
 }
 
@@ -78,16 +79,16 @@ async function main() {
   ];
   const rows: Row[] = [];
   for (const s of scenarios) {
-    const coldWithout = await gasOf(plain, s.tx);
-    const coldWith = await gasOf(guarded, s.tx);
+    await gasOf(plain, s.tx);
+    await gasOf(guarded, s.tx);
     const without = await gasOf(plain, s.tx);
     const withGuard = await gasOf(guarded, s.tx);
+    if (withGuard - without > s.budget) process.exitCode = 1;
     rows.push({
       scenario: s.name,
       without,
       with: withGuard,
       overhead: withGuard - without,
-      coldOverhead: coldWith - coldWithout,
       budget: s.budget,
     });
   }
@@ -95,11 +96,11 @@ async function main() {
     console.log(JSON.stringify(rows, (_, v) => (typeof v === "bigint" ? Number(v) : v), 2));
     return;
   }
-  console.log("| Scenario | Without guard | With guard | Overhead | Budget | Overhead (first run, cold) |");
-  console.log("|---|---:|---:|---:|---:|---:|");
+  console.log("| Scenario | Without guard | With guard | Overhead | Budget |");
+  console.log("|---|---:|---:|---:|---:|");
   for (const r of rows) {
     const ok = r.overhead <= r.budget ? "ok" : "OVER";
-    console.log(`| ${r.scenario} | ${r.without} | ${r.with} | ${r.overhead} | ${r.budget} (${ok}) | ${r.coldOverhead} |`);
+    console.log(`| ${r.scenario} | ${r.without} | ${r.with} | ${r.overhead} | ${r.budget} (${ok}) |`);
   }
 }
 

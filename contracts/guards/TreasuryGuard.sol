@@ -75,6 +75,22 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     bytes4 internal constant SWAP_OWNER = 0xe318b52b;
     bytes4 internal constant CHANGE_THRESHOLD = 0x694e80c3;
 
+    /// @notice Most assets a Safe can ever give a cap (bounds the lastActivity view, see _assets).
+    uint256 public constant MAX_ASSETS = 32;
+
+    // Layout of the 40-bit `extra` field of each rolling window header (hot: read with the window, one slot):
+    // cap mantissa (21 bits) | cap exponent (6 bits) << 21 | activity mark valid (1 bit) << 27 | activity second
+    // within the header's hour (12 bits) << 28. The effective cap is mantissa * 10^exponent: the cap set by the Safe
+    // rounded down to 21 bits of decimal mantissa (exact for every cap with at most 6 significant digits).
+    uint256 private constant _MANTISSA_BITS = 21;
+    uint256 private constant _MANTISSA_MAX = (1 << 21) - 1;
+    uint256 private constant _EXPONENT_MASK = (1 << 6) - 1;
+    uint256 private constant _CAP_MASK = (1 << 27) - 1;
+    uint256 private constant _MARK_VALID = 1 << 27;
+    uint256 private constant _MARK_SHIFT = 28;
+    /// @dev Encodes "at least RollingWindow.MAX_AMOUNT": 1 * 10^63.
+    uint256 private constant _CAP_UNBOUNDED = 63 << 21 | 1;
+
     /// @dev Transient storage namespace of the per-Safe context stacks: keccak256("TreasuryGuard.context") - 1.
     bytes32 private constant _CONTEXT_NAMESPACE = bytes32(uint256(keccak256("TreasuryGuard.context")) - 1);
 
@@ -87,9 +103,12 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Hot per-Safe state, one slot (40 + 32 + 32 + 16 + 64 = 184 bits). lastActivity is a timestamp (uint40
+    /// @dev Per-Safe state, one slot (40 + 32 + 32 + 16 + 64 = 184 bits). lastActivity is a timestamp (uint40
     ///      lasts 34,000 years); delay/expiry are bounded by 30 days; cancelStreak saturates at type(uint16).max;
     ///      queued counts transactions, one per Safe transaction, so it cannot reach 2^64.
+    ///      Owner activity is recorded here only by transactions that count no outflow; a transaction that counts
+    ///      outflows marks the windows it writes anyway (see the `extra` layout), which keeps the hot path at one
+    ///      storage write. lastActivity(safe) is the latest of both.
     struct SafeState {
         uint40 lastActivity;
         uint32 delay; // 0: DEFAULT_DELAY
@@ -123,8 +142,12 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     mapping(address safe => SafeState) private _safes;
     // safe -> recovery module
     mapping(address safe => address) private _recoveryModules;
-    // safe -> asset -> cap
+    // safe -> asset -> cap as set (exact; the hot copy used for checks lives in the window's extra field)
     mapping(address safe => mapping(address asset => uint256)) private _caps;
+    // safe -> assets ever given a cap (at most MAX_ASSETS; their window headers may hold activity marks)
+    mapping(address safe => address[]) private _assets;
+    // safe -> asset -> listed in _assets
+    mapping(address safe => mapping(address asset => bool)) private _listed;
     // safe -> asset -> rolling window
     mapping(address safe => mapping(address asset => RollingWindow.Window)) private _windows;
     // safe -> recipient -> allowed
@@ -157,10 +180,10 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         address
     ) external override {
         if (gasPrice != 0) revert TransactionForbidden(Reason.GasRefund);
-        _checkAndCount(msg.sender, to, value, data, operation);
-        // Owner activity: an owner-signed transaction is executing (even if its call later fails).
-        SafeState storage state = _safes[msg.sender];
-        if (state.lastActivity != block.timestamp) state.lastActivity = uint40(block.timestamp);
+        // Owner activity is recorded even if the Safe's call later fails: an owner-signed transaction executes.
+        if (!_fastPath(msg.sender, to, value, data, operation)) {
+            _checkAndCount(msg.sender, to, value, data, operation, true);
+        }
     }
 
     /// @inheritdoc ITransactionGuard
@@ -188,7 +211,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             // Our own queued executions (they waited the delay) and recovery owner changes pass uncounted.
             _pushContext(safe, _emptyClassification());
         } else {
-            _checkAndCount(safe, to, value, data, operation);
+            _checkAndCount(safe, to, value, data, operation, false);
         }
         return bytes32(0);
     }
@@ -217,9 +240,17 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
 
     /// @inheritdoc ITreasuryGuard
     function setCap(address asset, uint256 cap) external override {
-        uint256 oldCap = _caps[msg.sender][asset];
-        _caps[msg.sender][asset] = cap;
-        emit CapChanged(msg.sender, asset, oldCap, cap);
+        address safe = msg.sender;
+        if (!_listed[safe][asset]) {
+            if (_assets[safe].length == MAX_ASSETS) revert TooManyAssets(MAX_ASSETS);
+            _listed[safe][asset] = true;
+            _assets[safe].push(asset);
+        }
+        uint256 oldCap = _caps[safe][asset];
+        _caps[safe][asset] = cap;
+        RollingWindow.Window storage window = _windows[safe][asset];
+        window.setExtra((window.extra() & ~_CAP_MASK) | _encodeCap(cap));
+        emit CapChanged(safe, asset, oldCap, cap);
     }
 
     /// @inheritdoc ITreasuryGuard
@@ -360,7 +391,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
 
     /// @inheritdoc ITreasuryGuard
     function lastActivity(address safe) external view override returns (uint64) {
-        return _safes[safe].lastActivity;
+        return _lastActivity(safe);
     }
 
     /// @inheritdoc ITreasuryGuard
@@ -373,7 +404,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         SafeState memory state = _safes[safe];
         return
             Policy({
-                lastActivity: state.lastActivity,
+                lastActivity: _lastActivity(safe),
                 delay: _effectiveDelay(state.delay),
                 expiry: _effectiveExpiry(state.expiry),
                 cancelStreak: state.cancelStreak,
@@ -407,8 +438,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         address safe,
         address asset
     ) external view override returns (uint256 available, uint256 nextIncreaseAt) {
-        uint256 cap = _caps[safe][asset];
         RollingWindow.Window storage window = _windows[safe][asset];
+        uint256 cap = _decodeCap(window.extra());
         available = window.available(cap, block.timestamp);
         nextIncreaseAt = window.nextIncrease(cap, block.timestamp);
     }
@@ -464,25 +495,79 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         address to,
         uint256 value,
         bytes calldata data,
-        Enum.Operation operation
+        Enum.Operation operation,
+        bool byOwners
     ) private {
         Classification memory c = _classify(safe, to, value, data, operation);
         if (c.verdict == Verdict.Forbidden) revert TransactionForbidden(c.reason);
         if (c.verdict == Verdict.Delayed) revert DelayRequired(c.reason);
-        _count(safe, c);
+        _count(safe, c, byOwners);
         _pushContext(safe, c);
     }
 
-    /// @dev Counts each asset's summed outflow in its window, reverting CapExceeded if it does not fit.
-    function _count(address safe, Classification memory c) private {
-        for (uint256 i; i < c.count; ++i) {
+    /**
+     * @dev Counts each asset's summed outflow in its window, reverting CapExceeded if it does not fit. Owner
+     *      transactions mark the windows they write with the activity time, or the Safe's slot if they count none;
+     *      module transactions keep the marks (moving a mark of an older hour to the Safe's slot first, since the
+     *      window's hour is about to change).
+     */
+    function _count(address safe, Classification memory c, bool byOwners) private {
+        uint256 count = c.count;
+        for (uint256 i; i < count; ++i) {
             address asset = c.assets[i];
-            (bool ok, uint256 available) = _windows[safe][asset].trySpend(
-                _caps[safe][asset],
-                c.amounts[i],
-                block.timestamp
-            );
+            RollingWindow.Window storage window = _windows[safe][asset];
+            uint256 extra = window.extra();
+            uint256 newExtra = byOwners ? _mark(extra) : _keepMark(safe, window, extra);
+            (bool ok, uint256 available) = window.trySpend(_decodeCap(extra), c.amounts[i], block.timestamp, newExtra);
             if (!ok) revert CapExceeded(asset, c.amounts[i], available);
+        }
+        if (byOwners && count == 0) {
+            SafeState storage state = _safes[safe];
+            if (state.lastActivity != block.timestamp) state.lastActivity = uint40(block.timestamp);
+        }
+    }
+
+    /**
+     * @dev Handles a plain ETH transfer or an ERC20 transfer() of a non-zero amount to someone other than the Safe
+     *      (the same verdict and counting as the general path, cheaper). Returns false for anything else.
+     */
+    function _fastPath(
+        address safe,
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation
+    ) private returns (bool) {
+        if (operation != Enum.Operation.Call || to == safe || to == address(this)) return false;
+        if (data.length == 0) {
+            if (value == 0) return false;
+            _countSingle(safe, address(0), to, value);
+            return true;
+        }
+        if (value != 0 || data.length != 68 || bytes4(data) != TRANSFER) return false;
+        address recipient = _address(data, 4);
+        uint256 amount = _word(data, 36);
+        if (amount == 0 || recipient == safe) return false;
+        _countSingle(safe, to, recipient, amount);
+        return true;
+    }
+
+    /// @dev The fast path: one outflow of `amount` (> 0) of `asset` by the owners to `recipient` (not the Safe).
+    function _countSingle(address safe, address asset, address recipient, uint256 amount) private {
+        if (!_recipients[safe][recipient]) revert DelayRequired(Reason.RecipientNotAllowed);
+        RollingWindow.Window storage window = _windows[safe][asset];
+        uint256 extra = window.extra();
+        (bool ok, uint256 available) = window.trySpend(_decodeCap(extra), amount, block.timestamp, _mark(extra));
+        if (!ok) revert CapExceeded(asset, amount, available);
+        uint256 base = _contextBase(safe);
+        // amount <= RollingWindow.MAX_AMOUNT < 2^96: asset and amount share one word. base + length + 2 cannot wrap
+        // (base is a keccak256 output).
+        assembly ("memory-safe") {
+            let length := tload(base)
+            let top := add(add(base, 1), length)
+            tstore(top, or(shl(96, asset), amount))
+            tstore(add(top, 1), 1)
+            tstore(base, add(length, 2))
         }
     }
 
@@ -490,8 +575,9 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     function _evaluateCaps(address safe, Classification memory c) private view {
         for (uint256 i; i < c.count; ++i) {
             address asset = c.assets[i];
-            uint256 cap = _caps[safe][asset];
-            if (c.amounts[i] > _windows[safe][asset].available(cap, block.timestamp)) {
+            RollingWindow.Window storage window = _windows[safe][asset];
+            uint256 cap = _decodeCap(window.extra());
+            if (c.amounts[i] > window.available(cap, block.timestamp)) {
                 _flag(c, Verdict.Delayed, cap == 0 ? Reason.NoCap : Reason.CapExceeded);
             }
         }
@@ -501,9 +587,10 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                         INTERNAL: TRANSIENT CONTEXT
     //////////////////////////////////////////////////////////////*/
     // Per Safe, a stack in transient storage at slot base = keccak256(safe, namespace): base holds the length; the
-    // items follow. A frame is (asset, amount) pairs followed by the pair count. Hooks always come in pairs per
-    // Safe and nest (an inner Safe transaction runs both of its hooks between the outer ones), so the top frame is
-    // always the current transaction's. A pop on an empty stack (an EOA calling the hook) does nothing.
+    // items follow. A frame is one word per counted asset (asset << 96 | amount: counted amounts are below 2^96)
+    // followed by the word count. Hooks always come in pairs per Safe and nest (an inner Safe transaction runs both
+    // of its hooks between the outer ones), so the top frame is always the current transaction's. A pop on an empty
+    // stack (an EOA calling the hook) does nothing.
 
     function _contextBase(address safe) private pure returns (uint256 base) {
         bytes32 namespace = _CONTEXT_NAMESPACE;
@@ -528,12 +615,11 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             } lt(i, count) {
                 i := add(i, 1)
             } {
-                tstore(top, mload(add(assets, shl(5, add(i, 1)))))
-                tstore(add(top, 1), mload(add(amounts, shl(5, add(i, 1)))))
-                top := add(top, 2)
+                let offset := shl(5, add(i, 1))
+                tstore(add(top, i), or(shl(96, mload(add(assets, offset))), mload(add(amounts, offset))))
             }
-            tstore(top, count)
-            tstore(base, add(length, add(shl(1, count), 1)))
+            tstore(add(top, count), count)
+            tstore(base, add(length, add(count, 1)))
         }
     }
 
@@ -548,20 +634,18 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             }
         }
         if (length == 0) return;
-        // A frame is 2 * count + 1 items and the stack only holds whole frames.
+        // A frame is count + 1 items and the stack only holds whole frames, so start >= 0.
         unchecked {
-            uint256 start = length - 1 - 2 * count;
+            uint256 start = length - 1 - count;
             if (!success) {
                 for (uint256 i; i < count; ++i) {
-                    uint256 slot = base + 1 + start + 2 * i;
-                    address asset;
-                    uint256 amount;
+                    uint256 slot = base + 1 + start + i;
+                    uint256 item;
                     assembly ("memory-safe") {
-                        asset := tload(slot)
-                        amount := tload(add(slot, 1))
+                        item := tload(slot)
                     }
-                    // Same transaction, same timestamp: refunds exactly what checkTransaction counted.
-                    _windows[safe][asset].refund(amount, block.timestamp);
+                    // Same transaction, same timestamp: refunds exactly what the pre-hook counted.
+                    _windows[safe][address(uint160(item >> 96))].refund(item & RollingWindow.MAX_AMOUNT, block.timestamp);
                 }
             }
             assembly ("memory-safe") {
@@ -625,23 +709,96 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (data.length < 68 || _word(data, 4) != 0x20) revert MalformedBatch();
         uint256 length = _word(data, 36);
         if (length > data.length - 68) revert MalformedBatch();
-        bytes calldata payload = data[68:68 + length];
-        uint256 i;
-        while (i < length) {
-            // i < length throughout, so length - i does not underflow; each step adds 85 + dataLength <= length - i.
+        // Absolute calldata offsets of the payload: [start, start + length). data lies within calldata and
+        // 68 + length <= data.length: no overflow.
+        unchecked {
+            uint256 start = _offset(data) + 68;
+            _classifyEntries(c, safe, start, start + length, zeroIsSafe);
+        }
+    }
+
+    /**
+     * @dev The entries of a MultiSendCallOnly payload at absolute calldata offsets [p, end). ERC20 transfer() entries
+     *      (68 bytes of data, no value, to a token other than the Safe and the guard, amount > 0, recipient other than
+     *      the Safe) take an inline path that judges them exactly as _classifyTokenCall does: the recipient must be
+     *      whitelisted and consecutive transfers of one token are summed (a "run") before joining the outflows.
+     *      Every other entry goes through _classifyCall.
+     */
+    function _classifyEntries(Classification memory c, address safe, uint256 p, uint256 end, bool zeroIsSafe) private view {
+        // st: [0] run token, [1] run amount, [2] flushed token, [3] flushed amount, [4] slot of _recipients[safe]
+        // (in memory: the stack cannot hold them all).
+        uint256[5] memory st;
+        assembly ("memory-safe") {
+            mstore(0x00, safe)
+            mstore(0x20, _recipients.slot)
+            mstore(add(st, 0x80), keccak256(0x00, 0x40))
+        }
+        while (p < end) {
+            address to;
+            uint256 value;
+            uint256 dataLength;
+            uint256 flags; // 1: malformed, 2: handled inline, 4: recipient not whitelisted, 8: run flushed
+            assembly ("memory-safe") {
+                let head := calldataload(p)
+                to := shr(96, shl(8, head))
+                value := calldataload(add(p, 21))
+                dataLength := calldataload(add(p, 53))
+                // Fewer than 85 bytes left, an operation other than CALL, or data beyond the payload. (When fewer
+                // than 85 bytes are left, the wrapped subtraction below is irrelevant: the entry is malformed.)
+                if or(or(lt(sub(end, p), 85), shr(248, head)), gt(dataLength, sub(sub(end, p), 85))) {
+                    flags := 1
+                }
+                if and(iszero(to), zeroIsSafe) {
+                    to := safe
+                }
+                if and(iszero(flags), and(eq(dataLength, 68), iszero(value))) {
+                    if iszero(or(eq(to, safe), eq(to, address()))) {
+                        let recipient := shr(96, shl(96, calldataload(add(p, 89))))
+                        let amount := calldataload(add(p, 121))
+                        // transfer(address,uint256)
+                        if and(eq(shr(224, calldataload(add(p, 85))), 0xa9059cbb), iszero(or(iszero(amount), eq(recipient, safe)))) {
+                            flags := 2
+                            mstore(0x00, recipient)
+                            mstore(0x20, mload(add(st, 0x80)))
+                            if iszero(sload(keccak256(0x00, 0x40))) {
+                                flags := 6
+                            }
+                            let runAmount := mload(add(st, 0x20))
+                            switch and(eq(to, mload(st)), iszero(iszero(runAmount)))
+                            case 1 {
+                                // Saturating: a sum beyond 2^256 is over any cap.
+                                let sum := add(runAmount, amount)
+                                if lt(sum, amount) {
+                                    sum := not(0)
+                                }
+                                mstore(add(st, 0x20), sum)
+                            }
+                            default {
+                                if runAmount {
+                                    flags := or(flags, 8)
+                                    mstore(add(st, 0x40), mload(st))
+                                    mstore(add(st, 0x60), runAmount)
+                                }
+                                mstore(st, to)
+                                mstore(add(st, 0x20), amount)
+                            }
+                        }
+                    }
+                }
+            }
+            if (flags == 0) {
+                _classifyCall(c, safe, to, value, _slice(p + 85, dataLength));
+            } else {
+                if (flags & 1 != 0) revert MalformedBatch();
+                if (flags & 4 != 0) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+                if (flags & 8 != 0) _addOutflow(c, address(uint160(st[2])), st[3]);
+            }
+            // 85 + dataLength <= end - p (checked above): no overflow, p stays <= end.
             unchecked {
-                if (length - i < 85) revert MalformedBatch();
-                uint256 head = _word(payload, i);
-                if (head >> 248 != 0) revert MalformedBatch(); // operation must be CALL
-                address to = address(uint160(head >> 88));
-                uint256 value = _word(payload, i + 21);
-                uint256 dataLength = _word(payload, i + 53);
-                if (dataLength > length - i - 85) revert MalformedBatch();
-                if (to == address(0) && zeroIsSafe) to = safe;
-                _classifyCall(c, safe, to, value, payload[i + 85:i + 85 + dataLength]);
-                i += 85 + dataLength;
+                p += 85 + dataLength;
             }
         }
+        if (st[1] != 0) _addOutflow(c, address(uint160(st[0])), st[1]);
     }
 
     function _classifyCall(
@@ -743,7 +900,13 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             return;
         } else if (selector == this.setCap.selector) {
             if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
-            loosens = _word(data, 36) > _caps[safe][_address(data, 4)];
+            // Raising the cap as set or the enforced (rounded) cap is loosening: rounding is monotonic only up to one
+            // unit of the mantissa at exponent boundaries, so both are compared.
+            address asset = _address(data, 4);
+            uint256 newCap = _word(data, 36);
+            loosens =
+                newCap > _caps[safe][asset] ||
+                _decodeCap(_encodeCap(newCap)) > _decodeCap(_windows[safe][asset].extra());
         } else if (selector == this.setRecipient.selector) {
             if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
             loosens = _word(data, 36) != 0 && !_recipients[safe][_address(data, 4)];
@@ -842,6 +1005,11 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     function _outflow(Classification memory c, address safe, address asset, address recipient, uint256 amount) private view {
         if (amount == 0 || recipient == safe) return;
         if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+        _addOutflow(c, asset, amount);
+    }
+
+    /// @dev Adds `amount` to the sum of `asset`.
+    function _addOutflow(Classification memory c, address asset, uint256 amount) private pure {
         uint256 count = c.count;
         address[] memory assets = c.assets;
         uint256[] memory amounts = c.amounts;
@@ -851,8 +1019,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                 // Saturating: a sum beyond 2^256 is over any cap and reverts CapExceeded, not a panic.
                 unchecked {
                     sum = amounts[i] + amount;
-                    amounts[i] = sum < amount ? type(uint256).max : sum;
                 }
+                amounts[i] = sum < amount ? type(uint256).max : sum;
                 return;
             }
         }
@@ -870,6 +1038,52 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     /*//////////////////////////////////////////////////////////////
                               INTERNAL: MISC
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev The cap rounded down to mantissa * 10^exponent with a 21-bit mantissa; caps >= MAX_AMOUNT unbounded.
+    function _encodeCap(uint256 cap) private pure returns (uint256) {
+        if (cap >= RollingWindow.MAX_AMOUNT) return _CAP_UNBOUNDED;
+        uint256 exponent;
+        while (cap > _MANTISSA_MAX) {
+            cap /= 10;
+            ++exponent;
+        }
+        return (exponent << _MANTISSA_BITS) | cap;
+    }
+
+    /// @dev mantissa < 2^21 and 10^63 < 2^210: the product cannot overflow.
+    function _decodeCap(uint256 extra) private pure returns (uint256) {
+        return (extra & _MANTISSA_MAX) * 10 ** ((extra >> _MANTISSA_BITS) & _EXPONENT_MASK);
+    }
+
+    /// @dev `extra` with an activity mark at block.timestamp (the window is written in the current hour).
+    function _mark(uint256 extra) private view returns (uint256) {
+        return (extra & _CAP_MASK) | _MARK_VALID | ((block.timestamp % RollingWindow.BUCKET) << _MARK_SHIFT);
+    }
+
+    /// @dev `extra` for a module write: the mark stays if the window stays in its hour, else moves to the Safe slot.
+    function _keepMark(address safe, RollingWindow.Window storage window, uint256 extra) private returns (uint256) {
+        if (extra & _MARK_VALID == 0) return extra;
+        uint256 hour = window.lastHour();
+        if (hour == block.timestamp / RollingWindow.BUCKET) return extra;
+        uint256 marked = hour * RollingWindow.BUCKET + (extra >> _MARK_SHIFT);
+        SafeState storage state = _safes[safe];
+        if (marked > state.lastActivity) state.lastActivity = uint40(marked);
+        return extra & _CAP_MASK;
+    }
+
+    /// @dev The latest of the Safe slot's record and the marks of its capped assets' windows.
+    function _lastActivity(address safe) private view returns (uint64 latest) {
+        latest = _safes[safe].lastActivity;
+        address[] storage assets = _assets[safe];
+        uint256 length = assets.length;
+        for (uint256 i; i < length; ++i) {
+            RollingWindow.Window storage window = _windows[safe][assets[i]];
+            uint256 extra = window.extra();
+            if (extra & _MARK_VALID == 0) continue;
+            uint256 marked = window.lastHour() * RollingWindow.BUCKET + (extra >> _MARK_SHIFT);
+            if (marked > latest) latest = uint64(marked);
+        }
+    }
 
     function _cancelThreshold(address safe) private view returns (uint256) {
         uint256 threshold = IOwnerManager(safe).getThreshold();
@@ -899,6 +1113,27 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     function _word(bytes calldata data, uint256 offset) private pure returns (uint256 word) {
         assembly ("memory-safe") {
             word := calldataload(add(data.offset, offset))
+        }
+    }
+
+    /// @dev The word at absolute calldata offset `p` (callers check bounds).
+    function _load(uint256 p) private pure returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := calldataload(p)
+        }
+    }
+
+    function _offset(bytes calldata data) private pure returns (uint256 offset) {
+        assembly ("memory-safe") {
+            offset := data.offset
+        }
+    }
+
+    /// @dev The calldata slice [p, p + length) (callers check bounds).
+    function _slice(uint256 p, uint256 length) private pure returns (bytes calldata slice) {
+        assembly ("memory-safe") {
+            slice.offset := p
+            slice.length := length
         }
     }
 

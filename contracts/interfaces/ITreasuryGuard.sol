@@ -137,6 +137,8 @@ interface ITreasuryGuard {
     error QueuedTransactionFailed(address safe, uint256 id);
     error NotSafeOwner(address safe, address account);
     error AlreadyVetoed(address safe, uint256 id, address owner);
+    /// @notice The Safe already has caps on the maximum number of assets.
+    error TooManyAssets(uint256 maxAssets);
 
     /*//////////////////////////////////////////////////////////////
                              POLICY (SAFE ONLY)
@@ -145,6 +147,9 @@ interface ITreasuryGuard {
     /**
      * @notice Sets the caller Safe's rolling 24h cap for `asset` (address(0) = native ETH). A cap of 0 means "no cap":
      *         outflows of that asset always need the queue. Lowering is instant, raising is delayed.
+     *         The cap enforced is the cap rounded down to a 21-bit decimal mantissa (mantissa * 10^exponent, mantissa
+     *         below 2,097,152): exact for caps with at most 6 significant digits, never above the cap set; caps of
+     *         2^96 - 1 or more are unbounded up to that. A Safe can cap at most MAX_ASSETS distinct assets.
      */
     function setCap(address asset, uint256 cap) external;
 
@@ -206,7 +211,8 @@ interface ITreasuryGuard {
 
     /**
      * @notice The time of `safe`'s last executed owner-signed transaction (checkTransaction), 0 if none. Module
-     *         transactions and queued executions are not owner activity. Read by the RecoveryModule.
+     *         transactions and queued executions are not owner activity. Read by the RecoveryModule. Reads at most
+     *         1 + MAX_ASSETS storage slots.
      */
     function lastActivity(address safe) external view returns (uint64);
 
@@ -215,6 +221,7 @@ interface ITreasuryGuard {
 
     function policy(address safe) external view returns (Policy memory);
 
+    /// @notice The cap as the Safe set it (remaining() uses the enforced, rounded-down cap).
     function capOf(address safe, address asset) external view returns (uint256);
 
     function isRecipient(address safe, address recipient) external view returns (bool);

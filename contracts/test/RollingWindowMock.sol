@@ -37,6 +37,23 @@ contract RollingWindowMock {
         return _window.nextIncrease(cap, timestamp);
     }
 
+    function trySpendWithExtra(uint256 cap, uint256 amount, uint256 timestamp, uint256 newExtra) external {
+        (bool ok, uint256 availableBefore) = _window.trySpend(cap, amount, timestamp, newExtra);
+        emit Spent(ok, availableBefore);
+    }
+
+    function setExtra(uint256 newExtra) external {
+        _window.setExtra(newExtra);
+    }
+
+    function extra() external view returns (uint256) {
+        return _window.extra();
+    }
+
+    function lastHour() external view returns (uint256) {
+        return _window.lastHour();
+    }
+
     function header() external view returns (uint256) {
         return _window.header;
     }

@@ -102,6 +102,82 @@ for (const [version, fixture] of [
         expect(await ethers.provider.getBalance(f.alice.address)).to.equal(aliceBefore);
       });
 
+      it("sums token transfers across a batch, per token, even when interleaved", async function () {
+        const f = await loadFixture(fixture);
+        const tokenA = await f.token.getAddress();
+        const other = await ethers.deployContract("TestERC20");
+        await (await other.mint(f.safeAddress, 100n)).wait();
+        const tokenB = await other.getAddress();
+        await (await f.exec({ to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setCap", [tokenB, 0n]) })).wait();
+        // Give B a cap of 10 through the queue (raising is delayed).
+        const { id, eta } = await queueTx(f, { to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setCap", [tokenB, 10n]) });
+        await time.increaseTo(eta);
+        await (await f.guard.execute(f.safeAddress, id)).wait();
+        const t = (to: string, amount: bigint) => erc20.encodeFunctionData("transfer", [to, amount]);
+        const over = batch(
+          [
+            { to: tokenA, data: t(f.alice.address, parseEther("300")) },
+            { to: tokenA, data: t(f.bob.address, parseEther("300")) },
+            { to: f.alice.address, value: 1n },
+            { to: tokenA, data: t(f.alice.address, parseEther("500")) },
+          ],
+          f.multiSendCallOnly,
+        );
+        const [, , overOutflows] = await f.guard.classify(f.safeAddress, over.to, 0n, over.data!, DELEGATECALL, 0n);
+        expect(overOutflows.map((o) => [o.asset, o.amount])).to.have.deep.members([
+          [tokenA, parseEther("1100")],
+          [ETH, 1n],
+        ]);
+        await expect(f.exec(over))
+          .to.be.revertedWithCustomError(f.guard, "CapExceeded")
+          .withArgs(tokenA, parseEther("1100"), parseEther("1000"));
+        expect(await f.token.balanceOf(f.alice.address)).to.equal(0n);
+        const interleaved = batch(
+          [
+            { to: tokenA, data: t(f.alice.address, parseEther("400")) },
+            { to: tokenB, data: t(f.alice.address, 5n) },
+            { to: tokenA, data: t(f.bob.address, parseEther("400")) },
+          ],
+          f.multiSendCallOnly,
+        );
+        await expect(f.exec(interleaved)).to.changeTokenBalances(f.token, [f.alice, f.bob], [parseEther("400"), parseEther("400")]);
+        expect((await f.guard.remaining(f.safeAddress, tokenA)).available).to.equal(parseEther("200"));
+        expect((await f.guard.remaining(f.safeAddress, tokenB)).available).to.equal(5n);
+        const again = batch(
+          [
+            { to: tokenA, data: t(f.alice.address, parseEther("100")) },
+            { to: tokenB, data: t(f.alice.address, 6n) },
+            { to: tokenA, data: t(f.bob.address, parseEther("100")) },
+          ],
+          f.multiSendCallOnly,
+        );
+        const [verdict, reason, outflows] = await f.guard.classify(f.safeAddress, again.to, 0n, again.data!, DELEGATECALL, 0n);
+        expect([verdict, reason]).to.deep.equal([Verdict.Delayed, Reason.CapExceeded]);
+        expect(outflows.map((o) => [o.asset, o.amount])).to.have.deep.members([
+          [tokenA, parseEther("200")],
+          [tokenB, 6n],
+        ]);
+        await expect(f.exec(again)).to.be.revertedWithCustomError(f.guard, "CapExceeded").withArgs(tokenB, 6n, 5n);
+      });
+
+      it("needs the queue for a batch with one non-whitelisted recipient, and ignores zero transfers", async function () {
+        const f = await loadFixture(fixture);
+        const tokenA = await f.token.getAddress();
+        const t = (to: string, amount: bigint) => erc20.encodeFunctionData("transfer", [to, amount]);
+        const calls = [
+          { to: tokenA, data: t(f.alice.address, 1n) },
+          { to: tokenA, data: t(f.stranger.address, 1n) },
+          { to: tokenA, data: t(f.bob.address, 1n) },
+        ];
+        await expect(f.exec(batch(calls, f.multiSendCallOnly)))
+          .to.be.revertedWithCustomError(f.guard, "DelayRequired")
+          .withArgs(Reason.RecipientNotAllowed);
+        expect(await f.token.balanceOf(f.alice.address)).to.equal(0n);
+        calls[1] = { to: tokenA, data: t(f.stranger.address, 0n) };
+        await expect(f.exec(batch(calls, f.multiSendCallOnly))).to.changeTokenBalance(f.token, f.bob, 1n);
+        expect((await f.guard.remaining(f.safeAddress, tokenA)).available).to.equal(parseEther("1000") - 2n);
+      });
+
       it("refuses 1 wei at t + 23h59m and frees the whole cap by t + 25h", async function () {
         const f = await loadFixture(fixture);
         await (await f.exec({ to: f.alice.address, value: TEN })).wait();

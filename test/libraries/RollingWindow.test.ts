@@ -7,7 +7,7 @@ import { hermetic } from "../guards/hermetic";
 
 const HOUR = 3600n;
 const DAY = 24n * HOUR;
-const MAX_AMOUNT = (1n << 104n) - 1n;
+const MAX_AMOUNT = (1n << 96n) - 1n;
 // An hour-aligned start far from zero, as on a real chain.
 const T0 = 1_800_000_000n - (1_800_000_000n % HOUR);
 
@@ -84,7 +84,7 @@ describe("RollingWindow", function () {
       expect(await mock.nextIncrease(0n, T0 + 2n * HOUR)).to.equal(0n);
     });
 
-    it("treats amounts beyond 104 bits as over cap without truncating", async function () {
+    it("treats amounts beyond 96 bits as over cap without truncating", async function () {
       const { mock } = await loadFixture(deployMock);
       const huge = ethers.MaxUint256;
       expect(await mock.available(huge, T0)).to.equal(MAX_AMOUNT);
@@ -111,6 +111,27 @@ describe("RollingWindow", function () {
       await expect(mock.spend(1n, 1n, t))
         .to.be.revertedWithCustomError(mock, "RollingWindowTimestampOutOfRange")
         .withArgs(t);
+    });
+  });
+
+  describe("extra", function () {
+    it("keeps the caller's 40-bit field across spends, refunds and hour changes", async function () {
+      const { mock } = await loadFixture(deployMock);
+      const mark = (1n << 40n) - 12345n;
+      await mock.setExtra(mark);
+      await mock.spend(100n, 10n, T0);
+      expect(await mock.extra()).to.equal(mark);
+      await mock.spend(100n, 10n, T0 + 3n * HOUR);
+      await mock.refund(5n, T0 + 3n * HOUR);
+      await mock.spend(100n, 10n, T0 + 30n * HOUR);
+      expect(await mock.extra()).to.equal(mark);
+      expect(await mock.lastHour()).to.equal(T0 / HOUR + 30n);
+      await mock.trySpendWithExtra(100n, 1n, T0 + 30n * HOUR, 7n);
+      expect(await mock.extra()).to.equal(7n);
+      expect(await mock.spent(T0 + 30n * HOUR)).to.equal(11n);
+      // A refused spend writes nothing, not even the extra.
+      await mock.trySpendWithExtra(100n, 1000n, T0 + 30n * HOUR, 9n);
+      expect(await mock.extra()).to.equal(7n);
     });
   });
 

@@ -1,0 +1,103 @@
+import { encodeMultiSendData } from "@safe-global/protocol-kit";
+import type { MetaTransactionData } from "@safe-global/types-kit";
+import { Interface } from "ethers";
+
+import { canonicalContract, type SafeVersion } from "../safe/canonical";
+import { installTransactions, SAFE_SELF, setupHook, type SafeCall } from "../safe/install";
+
+/** The TreasuryGuard's policy setters (ITreasuryGuard), as the Safe calls them. */
+export const treasuryGuardInterface = new Interface([
+  "function setCap(address asset, uint256 cap)",
+  "function setRecipient(address recipient, bool allowed)",
+  "function setTrustedTarget(address target, bool trusted)",
+  "function setTrustedSelector(address target, bytes4 selector, bool trusted)",
+  "function setDelay(uint32 delay)",
+  "function setExpiry(uint32 expiry)",
+  "function setRecoveryModule(address module)",
+]);
+
+const safeSelfInterface = new Interface([
+  "function enableModule(address module)",
+  "function setGuard(address guard)",
+  "function setModuleGuard(address moduleGuard)",
+]);
+
+/** A Safe's initial TreasuryGuard policy. Amounts in base units; `asset` address(0) is native ETH. */
+export interface GuardPolicy {
+  caps?: { asset: string; cap: bigint }[];
+  recipients?: string[];
+  trustedTargets?: string[];
+  trustedSelectors?: { target: string; selector: string }[];
+  /** Queue delay in seconds (1 hour .. 30 days; the guard's default is 2 days). */
+  delay?: number;
+  /** How long a ready queued transaction stays executable, in seconds (1 hour .. 30 days; default 7 days). */
+  expiry?: number;
+  /** Module whose owner/threshold changes always pass the module guard (e.g. the RecoveryModule). */
+  recoveryModule?: string;
+}
+
+/** The Safe calls that write `policy` into `guard` (msg.sender is the Safe on both install paths). */
+export function guardPolicyCalls(guard: string, policy: GuardPolicy): SafeCall[] {
+  const g = treasuryGuardInterface;
+  const calls: SafeCall[] = [];
+  for (const { asset, cap } of policy.caps ?? []) calls.push({ to: guard, data: g.encodeFunctionData("setCap", [asset, cap]) });
+  for (const r of policy.recipients ?? []) calls.push({ to: guard, data: g.encodeFunctionData("setRecipient", [r, true]) });
+  for (const t of policy.trustedTargets ?? []) {
+    calls.push({ to: guard, data: g.encodeFunctionData("setTrustedTarget", [t, true]) });
+  }
+  for (const { target, selector } of policy.trustedSelectors ?? []) {
+    calls.push({ to: guard, data: g.encodeFunctionData("setTrustedSelector", [target, selector, true]) });
+  }
+  if (policy.delay !== undefined) calls.push({ to: guard, data: g.encodeFunctionData("setDelay", [policy.delay]) });
+  if (policy.expiry !== undefined) calls.push({ to: guard, data: g.encodeFunctionData("setExpiry", [policy.expiry]) });
+  if (policy.recoveryModule !== undefined) {
+    calls.push({ to: guard, data: g.encodeFunctionData("setRecoveryModule", [policy.recoveryModule]) });
+  }
+  return calls;
+}
+
+/**
+ * Every call that installs the TreasuryGuard on a Safe: the policy first, then the guard as module (queued
+ * executions), as module guard (Safe 1.5.0 only: 1.4.1 has none) and, last, as transaction guard. The guard is
+ * switched on only at the end, so the batch never has to pass its own checks. Safe self-calls use SAFE_SELF.
+ */
+export function guardInstallCalls(guard: string, version: SafeVersion, policy: GuardPolicy = {}): SafeCall[] {
+  return [
+    ...guardPolicyCalls(guard, policy),
+    { to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("enableModule", [guard]) },
+    ...(version === "1.5.0" ? [{ to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("setModuleGuard", [guard]) }] : []),
+    { to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("setGuard", [guard]) },
+  ];
+}
+
+/** Safe.setup's `to`/`data` for a Safe created with the guard installed (see lib/safe/install setupHook). */
+export function guardSetupHook(guard: string, version: SafeVersion, policy: GuardPolicy = {}) {
+  return setupHook(guardInstallCalls(guard, version, policy));
+}
+
+/** The install calls for an existing Safe, as protocol-kit transactions (batch them with buildSafeTransaction). */
+export function guardInstallTransactions(
+  safeAddress: string,
+  guard: string,
+  version: SafeVersion,
+  policy: GuardPolicy = {},
+): MetaTransactionData[] {
+  return installTransactions(safeAddress, guardInstallCalls(guard, version, policy));
+}
+
+/**
+ * The same as one Safe transaction: a DELEGATECALL to the canonical MultiSendCallOnly of the Safe's version, with
+ * protocol-kit's MultiSend encoding. For an existing Safe that has no TreasuryGuard yet (or via its queue).
+ */
+export function guardInstallBatch(
+  safeAddress: string,
+  guard: string,
+  version: SafeVersion,
+  policy: GuardPolicy = {},
+): { to: string; value: bigint; data: string; operation: 1 } {
+  const multiSend = canonicalContract(version, "multiSendCallOnly");
+  const data = new Interface(multiSend.abi as never).encodeFunctionData("multiSend", [
+    encodeMultiSendData(guardInstallTransactions(safeAddress, guard, version, policy)),
+  ]);
+  return { to: multiSend.address, value: 0n, data, operation: 1 };
+}

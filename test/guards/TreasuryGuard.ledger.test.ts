@@ -1,0 +1,131 @@
+import { expect } from "chai";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { Contract, parseEther, ZeroAddress, zeroPadValue } from "ethers";
+import { ethers } from "hardhat";
+
+import { batch, CALL, DAY, erc20, ETH, guardedSafe, HOUR, queueTx, Reason, time } from "./fixtures";
+import { hermetic } from "./hermetic";
+
+const fixture = () => guardedSafe("1.5.0");
+const TEN = parseEther("10");
+
+/** execTransaction calldata for `tx` at `nonce`, pre-approved (approveHash) by `owners`. */
+async function approvedExecCall(
+  f: Awaited<ReturnType<typeof fixture>>,
+  tx: { to: string; value?: bigint; data?: string },
+  nonce: bigint,
+): Promise<string> {
+  const args = [tx.to, tx.value ?? 0n, tx.data ?? "0x", 0, 0n, 0n, 0n, ZeroAddress, ZeroAddress] as const;
+  const hash: string = await f.safe.getTransactionHash(...args, nonce);
+  const signers = f.owners.slice(0, 2);
+  for (const owner of signers) await (await (f.safe.connect(owner) as Contract).approveHash(hash)).wait();
+  const signatures =
+    "0x" +
+    signers
+      .map((o) => o.address)
+      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+      .map((a) => zeroPadValue(a, 32).slice(2) + "0".repeat(64) + "01")
+      .join("");
+  return f.safe.interface.encodeFunctionData("execTransaction", [...args, signatures]);
+}
+
+describe("TreasuryGuard (Safe 1.5.0) ledger integrity", function () {
+  hermetic();
+
+  it("keeps the ledger right across a re-entrant (nested) Safe transaction", async function () {
+    const f = await loadFixture(fixture);
+    const target = await f.target.getAddress();
+    const nonce: bigint = await f.safe.nonce();
+    // The nested transaction runs at nonce + 1, inside the outer one (through the trusted target).
+    const inner = await approvedExecCall(f, { to: f.alice.address, value: parseEther("6") }, nonce + 1n);
+    const outer = batch(
+      [
+        { to: f.bob.address, value: parseEther("3") },
+        { to: target, data: f.target.interface.encodeFunctionData("reenter", [f.safeAddress, inner]) },
+      ],
+      f.multiSendCallOnly,
+    );
+    await expect(f.exec(outer)).to.changeEtherBalances([f.alice, f.bob], [parseEther("6"), parseEther("3")]);
+    expect((await f.guard.remaining(f.safeAddress, ETH)).available).to.equal(parseEther("1"));
+  });
+
+  it("refunds only the failed outer transaction's own outflows", async function () {
+    const f = await loadFixture(fixture);
+    const target = await f.target.getAddress();
+    const nonce: bigint = await f.safe.nonce();
+    const inner = await approvedExecCall(f, { to: f.alice.address, value: parseEther("6") }, nonce + 1n);
+    // Outer: pay 3, run the nested payment of 6, then fail: the whole batch reverts inside the Safe (safeTxGas > 0
+    // lets the Safe transaction fail without reverting), so nothing moves and nothing stays counted.
+    const outer = batch(
+      [
+        { to: f.bob.address, value: parseEther("3") },
+        { to: target, data: f.target.interface.encodeFunctionData("reenter", [f.safeAddress, inner]) },
+        { to: target, data: f.target.interface.encodeFunctionData("fail") },
+      ],
+      f.multiSendCallOnly,
+    );
+    const before = await ethers.provider.getBalance(f.safeAddress);
+    const tx = await f.exec({ ...outer, safeTxGas: 500_000n });
+    await expect(tx).to.emit(f.safe, "ExecutionFailure");
+    expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(before);
+    expect((await f.guard.remaining(f.safeAddress, ETH)).available).to.equal(TEN);
+  });
+
+  it("records owner activity for transactions with and without outflows, not for module transactions", async function () {
+    const f = await loadFixture(fixture);
+    const r1 = await (await f.exec({ to: f.alice.address, value: 1n })).wait();
+    const t1 = BigInt((await ethers.provider.getBlock(r1!.blockNumber))!.timestamp);
+    expect(await f.guard.lastActivity(f.safeAddress)).to.equal(t1);
+    // A module spend two hours later moves the window to a new hour: the owner activity mark must survive.
+    await time.increase(2n * HOUR);
+    await (await f.module.exec(f.safeAddress, f.alice.address, 1n, "0x", CALL)).wait();
+    expect(await f.guard.lastActivity(f.safeAddress)).to.equal(t1);
+    // An owner transaction that moves nothing (a trusted call).
+    await time.increase(DAY);
+    const r2 = await (await f.exec({ to: await f.target.getAddress(), data: f.target.interface.encodeFunctionData("ping") })).wait();
+    const t2 = BigInt((await ethers.provider.getBlock(r2!.blockNumber))!.timestamp);
+    expect(await f.guard.lastActivity(f.safeAddress)).to.equal(t2);
+    expect((await f.guard.policy(f.safeAddress)).lastActivity).to.equal(t2);
+    // A token payment later.
+    await time.increase(HOUR);
+    const r3 = await (
+      await f.exec({ to: await f.token.getAddress(), data: erc20.encodeFunctionData("transfer", [f.bob.address, 5n]) })
+    ).wait();
+    const t3 = BigInt((await ethers.provider.getBlock(r3!.blockNumber))!.timestamp);
+    expect(await f.guard.lastActivity(f.safeAddress)).to.equal(t3);
+  });
+
+  it("enforces the cap rounded down to a 21-bit decimal mantissa and treats a rounding increase as loosening", async function () {
+    const f = await loadFixture(fixture);
+    const g = f.guard.interface;
+    const tokenAddress = await f.token.getAddress();
+    await (await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 1_234_567_891n]) })).wait();
+    expect(await f.guard.capOf(f.safeAddress, tokenAddress)).to.equal(1_234_567_891n);
+    expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal(1_234_567_000n);
+    await (await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 20_971_520n]) })).wait();
+    expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal(20_971_500n);
+    // Lower as set, but the enforced cap would rise from 20,971,500 to 20,971,510.
+    await expect(f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 20_971_519n]) }))
+      .to.be.revertedWithCustomError(f.guard, "DelayRequired")
+      .withArgs(Reason.PolicyLoosened);
+    // Caps of 2^96 - 1 and above are unbounded up to the window's maximum.
+    const { id, eta } = await queueTx(f, { to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, ethers.MaxUint256]) });
+    await time.increaseTo(eta);
+    await (await f.guard.execute(f.safeAddress, id)).wait();
+    expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal((1n << 96n) - 1n);
+  });
+
+  it("bounds the number of capped assets per Safe", async function () {
+    const f = await loadFixture(fixture);
+    // Any account configures only its own state: an EOA stands in for a fresh Safe here.
+    const guard = f.guard.connect(f.stranger);
+    const max = await f.guard.MAX_ASSETS();
+    for (let i = 0n; i < max; i++) await (await guard.setCap(zeroPadValue(ethers.toBeHex(i + 1n), 20), 1n)).wait();
+    await expect(guard.setCap(zeroPadValue(ethers.toBeHex(max + 1n), 20), 1n))
+      .to.be.revertedWithCustomError(f.guard, "TooManyAssets")
+      .withArgs(max);
+    // Re-capping a listed asset is fine.
+    await expect(guard.setCap(zeroPadValue(ethers.toBeHex(1n), 20), 2n)).to.not.be.reverted;
+    expect(await f.guard.capOf(f.safeAddress, ETH)).to.equal(TEN);
+  });
+});

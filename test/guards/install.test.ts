@@ -1,0 +1,72 @@
+import { expect } from "chai";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { parseEther, ZeroAddress } from "ethers";
+import hre, { ethers } from "hardhat";
+
+import { bootstrapSafeContracts } from "../../lib/bootstrap";
+import { guardInstallBatch, guardSetupHook, type GuardPolicy } from "../../lib/guard/install";
+import { SAFE_VERSIONS } from "../../lib/safe/canonical";
+import { createSafe } from "../../lib/safe/create";
+import { execSafeTx, safeAt } from "../fixtures/safe";
+import { ETH, GUARD_SLOT, MODULE_GUARD_SLOT, storedAddress } from "./fixtures";
+import { hermetic } from "./hermetic";
+
+async function chain() {
+  await bootstrapSafeContracts(hre);
+  const signers = await ethers.getSigners();
+  const guard = await ethers.deployContract("TreasuryGuard");
+  return { signers, guard, guardAddress: await guard.getAddress() };
+}
+
+for (const version of SAFE_VERSIONS) {
+  describe(`lib/guard/install (Safe ${version})`, function () {
+    hermetic();
+    const fixture = () => chain();
+
+    const policyFor = (recipient: string, module: string): GuardPolicy => ({
+      caps: [{ asset: ETH, cap: parseEther("2") }],
+      recipients: [recipient],
+      delay: 3600,
+      expiry: 86400,
+      recoveryModule: module,
+    });
+
+    async function expectInstalled(safeAddress: string, guardAddress: string, guard: Awaited<ReturnType<typeof chain>>["guard"], recipient: string, module: string) {
+      expect(await storedAddress(safeAddress, GUARD_SLOT)).to.equal(guardAddress);
+      expect(await storedAddress(safeAddress, MODULE_GUARD_SLOT)).to.equal(version === "1.5.0" ? guardAddress : ZeroAddress);
+      expect(await safeAt(safeAddress).isModuleEnabled(guardAddress)).to.equal(true);
+      expect(await guard.capOf(safeAddress, ETH)).to.equal(parseEther("2"));
+      expect(await guard.isRecipient(safeAddress, recipient)).to.equal(true);
+      const policy = await guard.policy(safeAddress);
+      expect([policy.delay, policy.expiry, policy.recoveryModule]).to.deep.equal([3600n, 86400n, module]);
+    }
+
+    it("installs guard, module guard, module and policy on an existing Safe in one transaction", async function () {
+      const { signers, guard, guardAddress } = await loadFixture(fixture);
+      const [owner, recipient, module] = signers;
+      const safeAddress = await createSafe(hre, { owners: [owner.address], threshold: 1, version, saltNonce: 0x1457n });
+      await (await owner.sendTransaction({ to: safeAddress, value: parseEther("5") })).wait();
+      await (await execSafeTx(safeAddress, guardInstallBatch(safeAddress, guardAddress, version, policyFor(recipient.address, module.address)), [owner])).wait();
+      await expectInstalled(safeAddress, guardAddress, guard, recipient.address, module.address);
+      // The policy is live.
+      await expect(execSafeTx(safeAddress, { to: recipient.address, value: parseEther("3") }, [owner]))
+        .to.be.revertedWithCustomError(guard, "CapExceeded")
+        .withArgs(ETH, parseEther("3"), parseEther("2"));
+    });
+
+    it("installs in the creation transaction through Safe.setup's hook", async function () {
+      const { signers, guard, guardAddress } = await loadFixture(fixture);
+      const [owner, recipient, module] = signers;
+      const hook = guardSetupHook(guardAddress, version, policyFor(recipient.address, module.address));
+      const safeAddress = await createSafe(hre, {
+        owners: [owner.address],
+        threshold: 1,
+        version,
+        saltNonce: 0x1458n,
+        to: hook.setupTo,
+        data: hook.setupData,
+      });
+      await expectInstalled(safeAddress, guardAddress, guard, recipient.address, module.address);
+    });
+  });
+}
