@@ -35,15 +35,17 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev An allowance and its spend history. The window outlives allowance changes: lowering, revoking and
-    ///      re-granting never forget what was spent in the last 24 hours.
-    struct Allowance {
-        uint256 amount;
-        RollingWindow.Window window;
-    }
-
-    // safe -> delegate -> asset -> allowance
-    mapping(address safe => mapping(address delegate => mapping(address asset => Allowance))) private _allowances;
+    /// @dev The allowance lives in the 40-bit `extra` field of its window's header, so a spend reads and writes one
+    ///      hot slot for both: mantissa (34 bits) | exponent (6 bits) << 34, the allowance being mantissa * 10^exponent,
+    ///      i.e. the amount set rounded down to 10 significant decimal digits (exact for any amount with at most 10,
+    ///      such as 1.5 ETH or 1,234,567.89 USDC). Rounding down can only make the delegate's limit stricter.
+    uint256 private constant _MANTISSA_BITS = 34;
+    uint256 private constant _MANTISSA_MAX = (1 << _MANTISSA_BITS) - 1;
+    uint256 private constant _EXPONENT_MASK = (1 << 6) - 1;
+    // safe -> delegate -> asset -> spend history and allowance (in the header's `extra`). The window outlives
+    // allowance changes: lowering, revoking and re-granting never forget what was spent in the last 24 hours.
+    mapping(address safe => mapping(address delegate => mapping(address asset => RollingWindow.Window)))
+        private _windows;
     // safe -> delegate -> recipient -> allowed
     mapping(address safe => mapping(address delegate => mapping(address recipient => bool))) private _recipients;
     // safe -> delegate -> relay nonce
@@ -67,8 +69,9 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
     /// @inheritdoc ISpendingLimitModule
     function lowerAllowance(address delegate, address asset, uint256 allowance) external override {
         _requireEnabledSafe();
-        uint256 current = _allowances[msg.sender][delegate][asset].amount;
-        if (allowance > current) revert AllowanceNotLowered(msg.sender, delegate, asset, current, allowance);
+        uint256 current = _decodeAllowance(_windows[msg.sender][delegate][asset].extra());
+        uint256 requested = _decodeAllowance(_encodeAllowance(allowance));
+        if (requested > current) revert AllowanceNotLowered(msg.sender, delegate, asset, current, requested);
         _writeAllowance(delegate, asset, allowance);
     }
 
@@ -139,11 +142,11 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
         address delegate,
         address asset
     ) external view override returns (uint256 allowance, uint256 spent, uint256 available, uint256 nextIncreaseAt) {
-        Allowance storage entry = _allowances[safe][delegate][asset];
-        allowance = entry.amount;
-        spent = entry.window.spent(block.timestamp);
-        available = entry.window.available(allowance, block.timestamp);
-        nextIncreaseAt = entry.window.nextIncrease(allowance, block.timestamp);
+        RollingWindow.Window storage window = _windows[safe][delegate][asset];
+        allowance = _decodeAllowance(window.extra());
+        spent = window.spent(block.timestamp);
+        available = window.available(allowance, block.timestamp);
+        nextIncreaseAt = window.nextIncrease(allowance, block.timestamp);
     }
 
     /// @inheritdoc ISpendingLimitModule
@@ -190,8 +193,9 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
      */
     function _spend(address safe, address delegate, address asset, address to, uint256 amount) private {
         if (!_canPay(safe, delegate, to)) revert RecipientNotAllowed(safe, delegate, to);
-        Allowance storage entry = _allowances[safe][delegate][asset];
-        (bool ok, uint256 available) = entry.window.trySpend(entry.amount, amount, block.timestamp);
+        RollingWindow.Window storage window = _windows[safe][delegate][asset];
+        // extra() and trySpend read the same header slot: one cold read for allowance and history.
+        (bool ok, uint256 available) = window.trySpend(_decodeAllowance(window.extra()), amount, block.timestamp);
         if (!ok) revert AllowanceExceeded(safe, delegate, asset, amount, available);
 
         if (asset == address(0)) {
@@ -262,12 +266,37 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
         }
     }
 
+    /// @dev Stores the allowance (rounded down, see _encodeAllowance) and emits the effective old and new values.
     function _writeAllowance(address delegate, address asset, uint256 allowance) private {
-        Allowance storage entry = _allowances[msg.sender][delegate][asset];
-        uint256 old = entry.amount;
-        entry.amount = allowance;
-        emit AllowanceChanged(msg.sender, delegate, asset, old, allowance);
+        RollingWindow.Window storage window = _windows[msg.sender][delegate][asset];
+        uint256 old = _decodeAllowance(window.extra());
+        uint256 encoded = _encodeAllowance(allowance);
+        window.setExtra(encoded);
+        emit AllowanceChanged(msg.sender, delegate, asset, old, _decodeAllowance(encoded));
         if (allowance == 0) _bumpNonce(msg.sender, delegate);
+    }
+
+    /**
+     * @dev `allowance` as mantissa (34 bits) | exponent (6 bits) << 34 with mantissa * 10^exponent <= allowance, the
+     *      largest such value with a 34-bit mantissa. Amounts at or above RollingWindow.MAX_AMOUNT (which the window
+     *      treats as unbounded) are first clamped to it, so the exponent stays below 20.
+     */
+    function _encodeAllowance(uint256 allowance) private pure returns (uint256) {
+        if (allowance > RollingWindow.MAX_AMOUNT) allowance = RollingWindow.MAX_AMOUNT;
+        uint256 exponent;
+        while (allowance > _MANTISSA_MAX) {
+            allowance /= 10;
+            ++exponent;
+        }
+        return (exponent << _MANTISSA_BITS) | allowance;
+    }
+
+    function _decodeAllowance(uint256 extra) private pure returns (uint256) {
+        // mantissa < 2^34 and exponent < 64 (10^63 < 2^210): neither the power nor the product can overflow, so the
+        // checked-exponentiation helper is not needed (unchecked compiles `**` to the EXP opcode).
+        unchecked {
+            return (extra & _MANTISSA_MAX) * 10 ** ((extra >> _MANTISSA_BITS) & _EXPONENT_MASK);
+        }
     }
 
     function _writeRecipient(address delegate, address recipient, bool allowed) private {
