@@ -36,9 +36,9 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev The allowance lives in the 40-bit `extra` field of its window's header, so a spend reads and writes one
-    ///      hot slot for both: mantissa (34 bits) | exponent (6 bits) << 34, the allowance being mantissa * 10^exponent,
-    ///      i.e. the amount set rounded down to 10 significant decimal digits (exact for any amount with at most 10,
-    ///      such as 1.5 ETH or 1,234,567.89 USDC). Rounding down can only make the delegate's limit stricter.
+    ///      hot slot for both: mantissa (34 bits) | exponent (6 bits) << 34, the allowance being
+    ///      mantissa * 10^exponent, i.e. the amount set rounded down to 10 significant decimal digits (exact for any
+    ///      amount with at most 10, such as 1.5 ETH or 1,234,567.89 USDC). Rounding down only makes the limit stricter.
     uint256 private constant _MANTISSA_BITS = 34;
     uint256 private constant _MANTISSA_MAX = (1 << _MANTISSA_BITS) - 1;
     uint256 private constant _EXPONENT_MASK = (1 << 6) - 1;
