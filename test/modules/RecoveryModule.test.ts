@@ -1,5 +1,6 @@
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import fc from "fast-check";
 import { TypedDataEncoder, ZeroAddress } from "ethers";
 import type { Contract, Signer } from "ethers";
 import { ethers } from "hardhat";
@@ -460,6 +461,62 @@ for (const version of SAFE_VERSIONS) {
         await expect(f.module.initiateRecovery(f.safeAddress, f.newOwners, 2))
           .to.be.revertedWithCustomError(f.module, "SafeNotInactive")
           .withArgs(f.safeAddress, beatAt, beatAt + INACTIVITY);
+      });
+    });
+
+    describe("activity recorder", function () {
+      it("is ignored while it is not the Safe's guard: the nonce rule applies", async function () {
+        const f = await loadFixture(inactivityFixture);
+        const recorder = await ethers.deployContract("TreasuryGuard");
+        await (
+          await f.exec({
+            to: f.moduleAddress,
+            data: f.module.interface.encodeFunctionData("setActivityRecorder", [await recorder.getAddress()]),
+          })
+        ).wait();
+        const observedAt = BigInt(await time.latest());
+        expect(await f.module.getActivityRecorder(f.safeAddress)).to.equal(await recorder.getAddress());
+        // A Safe transaction the (uninstalled) recorder never sees: the module still counts the Safe as active.
+        await (await f.exec({ to: f.outsider.address, value: 1n })).wait();
+        expect(await recorder.lastActivity(f.safeAddress)).to.equal(0n);
+        await f.approve(f.guardians.slice(0, 2));
+        const tryAt = observedAt + INACTIVITY;
+        await time.setNextBlockTimestamp(tryAt);
+        await expect(f.module.initiateRecovery(f.safeAddress, f.newOwners, 2))
+          .to.be.revertedWithCustomError(f.module, "SafeNotInactive")
+          .withArgs(f.safeAddress, tryAt, tryAt + INACTIVITY);
+      });
+    });
+
+    describe("owner replacement (property)", function () {
+      it("any sequence of recoveries leaves exactly the proposed owners and threshold @slow", async function () {
+        const f = await loadFixture(socialFixture);
+        const signers = await ethers.getSigners();
+        const pool = [...signers.slice(0, 5), ...signers.slice(9, 15)].map((s) => s.address);
+        const proposal = fc
+          .subarray(pool, { minLength: 1, maxLength: 6 })
+          .chain((owners) =>
+            fc.record({ owners: fc.constant(sorted(owners)), threshold: fc.integer({ min: 1, max: owners.length }) }),
+          );
+        await fc.assert(
+          fc.asyncProperty(fc.array(proposal, { minLength: 1, maxLength: 3 }), async (proposals) => {
+            const snapshot = await takeSnapshot();
+            try {
+              for (const p of proposals) {
+                await f.approve(f.guardians.slice(0, 2), p.owners, BigInt(p.threshold));
+                await (await f.module.initiateRecovery(f.safeAddress, p.owners, p.threshold)).wait();
+                await time.increase(DELAY);
+                await (await f.module.finalizeRecovery(f.safeAddress, p.owners, p.threshold)).wait();
+                expect(await ownersOf(f.safe)).to.deep.equal(p.owners);
+                expect(await f.safe.getThreshold()).to.equal(BigInt(p.threshold));
+                for (const a of pool) expect(await f.safe.isOwner(a)).to.equal(p.owners.includes(a));
+              }
+            } finally {
+              await snapshot.restore();
+            }
+          }),
+          { numRuns: 8 },
+        );
       });
     });
 

@@ -142,6 +142,38 @@ for (const version of SAFE_VERSIONS) {
         expect((await f.module.getAllowance(f.safeAddress, f.delegate.address, ETH))[0]).to.equal(ETH_ALLOWANCE);
       });
 
+      it("stores allowances rounded down to 10 significant digits and reports the effective value", async function () {
+        const f = await loadFixture(fixture);
+        const set = (amount: bigint) =>
+          f.exec({
+            to: f.moduleAddress,
+            data: f.module.interface.encodeFunctionData("setAllowance", [f.delegate.address, f.tokens.token, amount]),
+          });
+        const cases: [bigint, bigint][] = [
+          [1_234_567_890n, 1_234_567_890n],
+          [98_765_432_101n, 98_765_432_100n],
+          [parseEther("1.5"), parseEther("1.5")],
+          [2n ** 96n - 1n, 79_228_162_510_000_000_000_000_000_000n],
+          [2n ** 200n, 79_228_162_510_000_000_000_000_000_000n],
+        ];
+        let previous = TOKEN_ALLOWANCE;
+        for (const [amount, effective] of cases) {
+          await expect(set(amount))
+            .to.emit(f.module, "AllowanceChanged")
+            .withArgs(f.safeAddress, f.delegate.address, f.tokens.token, previous, effective);
+          expect((await f.module.getAllowance(f.safeAddress, f.delegate.address, f.tokens.token))[0]).to.equal(
+            effective,
+          );
+          previous = effective;
+        }
+        await (await set(98_765_432_101n)).wait();
+        await expect(
+          f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.token, f.recipient.address, 98_765_432_101n),
+        )
+          .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
+          .withArgs(f.safeAddress, f.delegate.address, f.tokens.token, 98_765_432_101n, 98_765_432_100n);
+      });
+
       it("refuses the zero delegate", async function () {
         const f = await loadFixture(fixture);
         await ethers.provider.send("hardhat_impersonateAccount", [f.safeAddress]);
