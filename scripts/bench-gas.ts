@@ -19,7 +19,11 @@ import { execSafeTx, type SafeTxInput } from "../test/fixtures/safe";
 
 const erc20 = new Interface(["function transfer(address,uint256)"]);
 const multiSend = new Interface(["function multiSend(bytes)"]);
-const safeIface = new Interface(["function enableModule(address)", "function setGuard(address)", "function setModuleGuard(address)"]);
+const safeIface = new Interface([
+  "function enableModule(address)",
+  "function setGuard(address)",
+  "function setModuleGuard(address)",
+]);
 
 interface Row {
   scenario: string;
@@ -37,7 +41,9 @@ async function main() {
   const token = await ethers.deployContract("TestERC20");
   const guardAddress = await guard.getAddress();
   const tokenAddress = await token.getAddress();
-  const recipients = Array.from({ length: 20 }, (_, i) => ethers.getAddress(ethers.zeroPadValue(ethers.toBeHex(0xbe000 + i), 20)));
+  const recipients = Array.from({ length: 20 }, (_, i) =>
+    ethers.getAddress(ethers.zeroPadValue(ethers.toBeHex(0xbe000 + i), 20)),
+  );
 
   const plain = await createSafe(hre, { owners: [owner.address], threshold: 1, saltNonce: 0xbe4c01n });
   const guarded = await createSafe(hre, { owners: [owner.address], threshold: 1, saltNonce: 0xbe4c02n });
@@ -58,7 +64,9 @@ async function main() {
     to: addresses.multiSendCallOnly!,
     operation: 1,
     data: multiSend.encodeFunctionData("multiSend", [
-      encodeMultiSendData(calls.map((c) => ({ to: c.to, value: (c.value ?? 0n).toString(), data: c.data, operation: 0 }))),
+      encodeMultiSendData(
+        calls.map((c) => ({ to: c.to, value: (c.value ?? 0n).toString(), data: c.data, operation: 0 })),
+      ),
     ]),
   });
   await (await execSafeTx(guarded, toBatch(setup), [owner])).wait();
@@ -73,7 +81,9 @@ async function main() {
     },
     {
       name: "MultiSendCallOnly, 20 ERC20 transfers",
-      tx: toBatch(recipients.map((r) => ({ to: tokenAddress, data: erc20.encodeFunctionData("transfer", [r, 1000n]) }))),
+      tx: toBatch(
+        recipients.map((r) => ({ to: tokenAddress, data: erc20.encodeFunctionData("transfer", [r, 1000n]) })),
+      ),
       budget: 15_000n + 3_000n * 20n,
     },
   ];

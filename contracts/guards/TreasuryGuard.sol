@@ -52,9 +52,12 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     bytes4 internal constant INCREASE_ALLOWANCE = 0x39509351; // increaseAllowance(address,uint256)
     bytes4 internal constant DECREASE_ALLOWANCE = 0xa457c2d7; // decreaseAllowance(address,uint256)
     bytes4 internal constant SAFE_TRANSFER_FROM_721 = 0x42842e0e; // safeTransferFrom(address,address,uint256)
-    bytes4 internal constant SAFE_TRANSFER_FROM_721_DATA = 0xb88d4fde; // safeTransferFrom(address,address,uint256,bytes)
-    bytes4 internal constant SAFE_TRANSFER_FROM_1155 = 0xf242432a; // safeTransferFrom(address,address,uint256,uint256,bytes)
-    bytes4 internal constant SAFE_BATCH_TRANSFER_FROM_1155 = 0x2eb2c2d6; // safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)
+    // safeTransferFrom(address,address,uint256,bytes)
+    bytes4 internal constant SAFE_TRANSFER_FROM_721_DATA = 0xb88d4fde;
+    // safeTransferFrom(address,address,uint256,uint256,bytes)
+    bytes4 internal constant SAFE_TRANSFER_FROM_1155 = 0xf242432a;
+    // safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)
+    bytes4 internal constant SAFE_BATCH_TRANSFER_FROM_1155 = 0x2eb2c2d6;
     bytes4 internal constant SET_APPROVAL_FOR_ALL = 0xa22cb465; // setApprovalForAll(address,bool)
     bytes4 internal constant SEND_777 = 0x9bd9bbc6; // send(address,uint256,bytes)
     bytes4 internal constant OPERATOR_SEND_777 = 0x62ad1b83; // operatorSend(address,address,uint256,bytes,bytes)
@@ -63,7 +66,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     bytes4 internal constant TRANSFER_AND_CALL = 0x1296ee62; // transferAndCall(address,uint256)
     bytes4 internal constant TRANSFER_AND_CALL_DATA = 0x4000aea0; // transferAndCall(address,uint256,bytes)
     bytes4 internal constant TRANSFER_FROM_AND_CALL = 0xd8fbe994; // transferFromAndCall(address,address,uint256)
-    bytes4 internal constant TRANSFER_FROM_AND_CALL_DATA = 0xc1d34b89; // transferFromAndCall(address,address,uint256,bytes)
+    // transferFromAndCall(address,address,uint256,bytes)
+    bytes4 internal constant TRANSFER_FROM_AND_CALL_DATA = 0xc1d34b89;
     bytes4 internal constant APPROVE_AND_CALL = 0x3177029f; // approveAndCall(address,uint256)
     bytes4 internal constant APPROVE_AND_CALL_DATA = 0xcae9ca51; // approveAndCall(address,uint256,bytes)
 
@@ -89,7 +93,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     uint256 private constant _MARK_VALID = 1 << 27;
     uint256 private constant _MARK_SHIFT = 28;
     /// @dev Encodes "at least RollingWindow.MAX_AMOUNT": 1 * 10^63.
-    uint256 private constant _CAP_UNBOUNDED = 63 << 21 | 1;
+    uint256 private constant _CAP_UNBOUNDED = (63 << 21) | 1;
 
     /// @dev Transient storage namespace of the per-Safe context stacks: keccak256("TreasuryGuard.context") - 1.
     bytes32 private constant _CONTEXT_NAMESPACE = bytes32(uint256(keccak256("TreasuryGuard.context")) - 1);
@@ -176,7 +180,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         uint256 gasPrice,
         address,
         address payable,
-        bytes memory,
+        bytes memory, // calldata would not fit the stack with the other ten parameters
         address
     ) external override {
         if (gasPrice != 0) revert TransactionForbidden(Reason.GasRefund);
@@ -206,7 +210,9 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         address safe = msg.sender;
         if (
             module == address(this) ||
-            (module == _recoveryModules[safe] && module != address(0) && _isOwnerManagement(safe, to, value, data, operation))
+            (module == _recoveryModules[safe] &&
+                module != address(0) &&
+                _isOwnerManagement(safe, to, value, data, operation))
         ) {
             // Our own queued executions (they waited the delay) and recovery owner changes pass uncounted.
             _pushContext(safe, _emptyClassification());
@@ -230,6 +236,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     }
 
     /// @dev Never reverts: a Safe calling an unknown function on its guard (e.g. a future hook) is not bricked.
+    ///      Not payable: the guard holds no ETH.
+    // solhint-disable-next-line payable-fallback
     fallback() external {}
 
     /*//////////////////////////////////////////////////////////////
@@ -348,7 +356,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (!IOwnerManager(safe).isOwner(msg.sender)) revert NotSafeOwner(safe, msg.sender);
         Item storage item = _queue[safe][id];
         QueueState current = _queueState(item);
-        if (current != QueueState.Waiting && current != QueueState.Ready) revert TransactionNotQueued(safe, id, current);
+        if (current != QueueState.Waiting && current != QueueState.Ready)
+            revert TransactionNotQueued(safe, id, current);
         if (_vetoed[safe][id][msg.sender]) revert AlreadyVetoed(safe, id, msg.sender);
         _vetoed[safe][id][msg.sender] = true;
         // At most one veto per owner and the owner count is far below 2^16.
@@ -480,7 +489,11 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         uint256 gasPrice
     ) external view override returns (Verdict verdict, Reason reason, Outflow[] memory outflows) {
         Classification memory c = _classify(safe, to, value, data, operation);
-        if (gasPrice != 0) _flag(c, Verdict.Forbidden, Reason.GasRefund);
+        if (gasPrice != 0) {
+            // The hook checks the gas price before anything else: so does the reason.
+            c.verdict = Verdict.Forbidden;
+            c.reason = Reason.GasRefund;
+        }
         _evaluateCaps(safe, c);
         return (c.verdict, c.reason, _outflowsOf(c));
     }
@@ -645,7 +658,10 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                         item := tload(slot)
                     }
                     // Same transaction, same timestamp: refunds exactly what the pre-hook counted.
-                    _windows[safe][address(uint160(item >> 96))].refund(item & RollingWindow.MAX_AMOUNT, block.timestamp);
+                    _windows[safe][address(uint160(item >> 96))].refund(
+                        item & RollingWindow.MAX_AMOUNT,
+                        block.timestamp
+                    );
                 }
             }
             assembly ("memory-safe") {
@@ -670,20 +686,19 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         bytes calldata data,
         Enum.Operation operation
     ) private view returns (Classification memory c) {
-        if (operation == Enum.Operation.DelegateCall) {
-            // A batch entry is at least 85 bytes and adds at most two assets.
-            uint256 capacity = 2 + data.length / 42;
-            c.assets = new address[](capacity);
-            c.amounts = new uint256[](capacity);
-            _classifyDelegateCall(c, safe, to, data);
-        } else {
-            c.assets = new address[](2);
-            c.amounts = new uint256[](2);
-            _classifyCall(c, safe, to, value, data);
-        }
+        // A call adds at most two assets (ETH and a token); batches grow the arrays on demand (_addOutflow).
+        c.assets = new address[](2);
+        c.amounts = new uint256[](2);
+        if (operation == Enum.Operation.DelegateCall) _classifyDelegateCall(c, safe, to, data);
+        else _classifyCall(c, safe, to, value, data);
     }
 
-    function _classifyDelegateCall(Classification memory c, address safe, address to, bytes calldata data) private view {
+    function _classifyDelegateCall(
+        Classification memory c,
+        address safe,
+        address to,
+        bytes calldata data
+    ) private view {
         if (to == MULTI_SEND_CALL_ONLY_150 || to == MULTI_SEND_CALL_ONLY_141 || to == MULTI_SEND_CALL_ONLY_130) {
             if (data.length < 4 || bytes4(data) != MULTI_SEND) {
                 _flag(c, Verdict.Forbidden, Reason.DelegateCallForbidden);
@@ -724,7 +739,13 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
      *      whitelisted and consecutive transfers of one token are summed (a "run") before joining the outflows.
      *      Every other entry goes through _classifyCall.
      */
-    function _classifyEntries(Classification memory c, address safe, uint256 p, uint256 end, bool zeroIsSafe) private view {
+    function _classifyEntries(
+        Classification memory c,
+        address safe,
+        uint256 p,
+        uint256 end,
+        bool zeroIsSafe
+    ) private view {
         // st: [0] run token, [1] run amount, [2] flushed token, [3] flushed amount, [4] slot of _recipients[safe]
         // (in memory: the stack cannot hold them all).
         uint256[5] memory st;
@@ -756,7 +777,10 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                         let recipient := shr(96, shl(96, calldataload(add(p, 89))))
                         let amount := calldataload(add(p, 121))
                         // transfer(address,uint256)
-                        if and(eq(shr(224, calldataload(add(p, 85))), 0xa9059cbb), iszero(or(iszero(amount), eq(recipient, safe)))) {
+                        if and(
+                            eq(shr(224, calldataload(add(p, 85))), 0xa9059cbb),
+                            iszero(or(iszero(amount), eq(recipient, safe)))
+                        ) {
                             flags := 2
                             mstore(0x00, recipient)
                             mstore(0x20, mload(add(st, 0x80)))
@@ -899,7 +923,10 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (selector == this.queue.selector || selector == this.cancel.selector) {
             return;
         } else if (selector == this.setCap.selector) {
-            if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            if (data.length < 68) {
+                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                return;
+            }
             // Raising the cap as set or the enforced (rounded) cap is loosening: rounding is monotonic only up to one
             // unit of the mantissa at exponent boundaries, so both are compared.
             address asset = _address(data, 4);
@@ -908,22 +935,42 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                 newCap > _caps[safe][asset] ||
                 _decodeCap(_encodeCap(newCap)) > _decodeCap(_windows[safe][asset].extra());
         } else if (selector == this.setRecipient.selector) {
-            if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            if (data.length < 68) {
+                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                return;
+            }
             loosens = _word(data, 36) != 0 && !_recipients[safe][_address(data, 4)];
         } else if (selector == this.setTrustedTarget.selector) {
-            if (data.length < 68) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            if (data.length < 68) {
+                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                return;
+            }
             loosens = _word(data, 36) != 0 && !_trustedTargets[safe][_address(data, 4)];
         } else if (selector == this.setTrustedSelector.selector) {
-            if (data.length < 100) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
-            loosens = _word(data, 68) != 0 && !_trustedSelectors[safe][_address(data, 4)][bytes4(bytes32(_word(data, 36)))];
+            if (data.length < 100) {
+                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                return;
+            }
+            loosens =
+                _word(data, 68) != 0 &&
+                !_trustedSelectors[safe][_address(data, 4)][bytes4(bytes32(_word(data, 36)))];
         } else if (selector == this.setDelay.selector) {
-            if (data.length < 36) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            if (data.length < 36) {
+                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                return;
+            }
             loosens = _word(data, 4) < _effectiveDelay(_safes[safe].delay);
         } else if (selector == this.setExpiry.selector) {
-            if (data.length < 36) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            if (data.length < 36) {
+                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                return;
+            }
             loosens = _word(data, 4) > _effectiveExpiry(_safes[safe].expiry);
         } else if (selector == this.setRecoveryModule.selector) {
-            if (data.length < 36) { _flag(c, Verdict.Forbidden, Reason.GuardCall); return; }
+            if (data.length < 36) {
+                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                return;
+            }
             address module = _address(data, 4);
             loosens = module != address(0) && module != _recoveryModules[safe];
         } else {
@@ -1002,7 +1049,13 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     }
 
     /// @dev `amount` of `asset` goes to (or becomes spendable by) `recipient`: recipient checked, amount summed.
-    function _outflow(Classification memory c, address safe, address asset, address recipient, uint256 amount) private view {
+    function _outflow(
+        Classification memory c,
+        address safe,
+        address asset,
+        address recipient,
+        uint256 amount
+    ) private view {
         if (amount == 0 || recipient == safe) return;
         if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
         _addOutflow(c, asset, amount);
@@ -1024,7 +1077,17 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                 return;
             }
         }
-        // count < capacity: each call or batch entry adds at most two assets (see _classify).
+        if (count == assets.length) {
+            // Full (only batches with more than two assets get here): double the capacity.
+            address[] memory grownAssets = new address[](2 * count);
+            uint256[] memory grownAmounts = new uint256[](2 * count);
+            for (uint256 i; i < count; ++i) {
+                grownAssets[i] = assets[i];
+                grownAmounts[i] = amounts[i];
+            }
+            (assets, amounts) = (grownAssets, grownAmounts);
+            (c.assets, c.amounts) = (grownAssets, grownAmounts);
+        }
         assets[count] = asset;
         amounts[count] = amount;
         c.count = count + 1;

@@ -88,9 +88,13 @@ interface ITreasuryGuard {
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice `safe` changed its cap for `asset` (address(0): ETH); 0 means no cap.
     event CapChanged(address indexed safe, address indexed asset, uint256 oldCap, uint256 newCap);
+    /// @notice `safe` added (newAllowed) or removed a whitelisted recipient.
     event RecipientChanged(address indexed safe, address indexed recipient, bool oldAllowed, bool newAllowed);
+    /// @notice `safe` trusted or untrusted `target` for calls with any data.
     event TrustedTargetChanged(address indexed safe, address indexed target, bool oldTrusted, bool newTrusted);
+    /// @notice `safe` trusted or untrusted calls to `target` with `selector`.
     event TrustedSelectorChanged(
         address indexed safe,
         address indexed target,
@@ -98,9 +102,13 @@ interface ITreasuryGuard {
         bool oldTrusted,
         bool newTrusted
     );
+    /// @notice `safe` changed its queue delay (seconds; the old value is the effective one, default included).
     event DelayChanged(address indexed safe, uint32 oldDelay, uint32 newDelay);
+    /// @notice `safe` changed how long a ready queued transaction stays executable (seconds).
     event ExpiryChanged(address indexed safe, uint32 oldExpiry, uint32 newExpiry);
+    /// @notice `safe` named (or cleared) the module whose owner/threshold changes always pass.
     event RecoveryModuleChanged(address indexed safe, address oldModule, address newModule);
+    /// @notice `safe` queued transaction `id`, executable in [eta, expiresAt); verdict/reason as classified then.
     event TransactionQueued(
         address indexed safe,
         uint256 indexed id,
@@ -115,7 +123,16 @@ interface ITreasuryGuard {
     );
     /// @notice A queued transaction ran; `outflows` are recorded here and not counted against the caps.
     event TransactionExecuted(address indexed safe, uint256 indexed id, Outflow[] outflows);
-    event TransactionVetoed(address indexed safe, uint256 indexed id, address indexed owner, uint256 vetoes, uint256 required);
+    /// @notice `owner` vetoed transaction `id` of `safe`; it is cancelled when `vetoes` reaches `required`.
+    event TransactionVetoed(
+        address indexed safe,
+        uint256 indexed id,
+        address indexed owner,
+        uint256 vetoes,
+        uint256 required
+    );
+    /// @notice Transaction `id` of `safe` was cancelled `by` the Safe or by the owner whose veto completed it;
+    ///         `cancelStreak` is the streak after it (see veto).
     event TransactionCancelled(address indexed safe, uint256 indexed id, address indexed by, uint16 cancelStreak);
 
     /*//////////////////////////////////////////////////////////////
@@ -130,12 +147,19 @@ interface ITreasuryGuard {
     error TransactionForbidden(Reason reason);
     /// @notice A MultiSendCallOnly payload is not exactly a sequence of well-formed CALL entries.
     error MalformedBatch();
+    /// @notice A delay outside [minDelay, maxDelay].
     error InvalidDelay(uint256 delay, uint256 minDelay, uint256 maxDelay);
+    /// @notice An expiry outside [minExpiry, maxExpiry].
     error InvalidExpiry(uint256 expiry, uint256 minExpiry, uint256 maxExpiry);
+    /// @notice Transaction `id` of `safe` is not waiting or ready (it is in `state`).
     error TransactionNotQueued(address safe, uint256 id, QueueState state);
+    /// @notice Transaction `id` of `safe` cannot run before `eta`.
     error TransactionNotReady(address safe, uint256 id, uint256 eta);
+    /// @notice The Safe's call of queued transaction `id` failed; it stays ready until it expires.
     error QueuedTransactionFailed(address safe, uint256 id);
+    /// @notice `account` is not an owner of `safe`.
     error NotSafeOwner(address safe, address account);
+    /// @notice `owner` already vetoed transaction `id` of `safe`.
     error AlreadyVetoed(address safe, uint256 id, address owner);
     /// @notice The Safe already has caps on the maximum number of assets.
     error TooManyAssets(uint256 maxAssets);
@@ -185,7 +209,12 @@ interface ITreasuryGuard {
      *         Queueing is itself an instant Safe transaction.
      * @return id The transaction's id for the caller Safe.
      */
-    function queue(address to, uint256 value, bytes calldata data, Enum.Operation operation) external returns (uint256 id);
+    function queue(
+        address to,
+        uint256 value,
+        bytes calldata data,
+        Enum.Operation operation
+    ) external returns (uint256 id);
 
     /// @notice Cancels a waiting or ready transaction of the caller Safe (instant; does not raise the cancel streak).
     function cancel(uint256 id) external;

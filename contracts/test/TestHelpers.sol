@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-3.0-only
+/* solhint-disable one-contract-per-file */
 pragma solidity 0.8.28;
 
 import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol";

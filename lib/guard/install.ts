@@ -40,8 +40,10 @@ export interface GuardPolicy {
 export function guardPolicyCalls(guard: string, policy: GuardPolicy): SafeCall[] {
   const g = treasuryGuardInterface;
   const calls: SafeCall[] = [];
-  for (const { asset, cap } of policy.caps ?? []) calls.push({ to: guard, data: g.encodeFunctionData("setCap", [asset, cap]) });
-  for (const r of policy.recipients ?? []) calls.push({ to: guard, data: g.encodeFunctionData("setRecipient", [r, true]) });
+  for (const { asset, cap } of policy.caps ?? [])
+    calls.push({ to: guard, data: g.encodeFunctionData("setCap", [asset, cap]) });
+  for (const r of policy.recipients ?? [])
+    calls.push({ to: guard, data: g.encodeFunctionData("setRecipient", [r, true]) });
   for (const t of policy.trustedTargets ?? []) {
     calls.push({ to: guard, data: g.encodeFunctionData("setTrustedTarget", [t, true]) });
   }
@@ -65,7 +67,9 @@ export function guardInstallCalls(guard: string, version: SafeVersion, policy: G
   return [
     ...guardPolicyCalls(guard, policy),
     { to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("enableModule", [guard]) },
-    ...(version === "1.5.0" ? [{ to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("setModuleGuard", [guard]) }] : []),
+    ...(version === "1.5.0"
+      ? [{ to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("setModuleGuard", [guard]) }]
+      : []),
     { to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("setGuard", [guard]) },
   ];
 }

@@ -71,6 +71,32 @@ describe("TreasuryGuard (Safe 1.5.0) ledger integrity", function () {
     expect((await f.guard.remaining(f.safeAddress, ETH)).available).to.equal(TEN);
   });
 
+  it("sums a batch touching many assets (ETH, several tokens, approvals)", async function () {
+    const f = await loadFixture(fixture);
+    const tokens = [await f.token.getAddress()];
+    for (let i = 0; i < 4; i++) tokens.push(await (await ethers.deployContract("TestERC20")).getAddress());
+    const calls = [
+      ...tokens.map((token, i) => ({
+        to: token,
+        data: erc20.encodeFunctionData("transfer", [f.alice.address, BigInt(i + 1)]),
+      })),
+      { to: f.bob.address, value: 7n },
+      ...tokens.map((token, i) => ({
+        to: token,
+        data: erc20.encodeFunctionData("approve", [f.bob.address, BigInt(10 * (i + 1))]),
+      })),
+      { to: f.alice.address, value: 5n },
+    ];
+    const tx = batch(calls, f.multiSendCallOnly);
+    const [verdict, reason, outflows] = await f.guard.classify(f.safeAddress, tx.to, 0n, tx.data!, 1, 0n);
+    expect(outflows.map((o) => [o.asset, o.amount])).to.have.deep.members([
+      ...tokens.map((token, i) => [token, BigInt(i + 1) + BigInt(10 * (i + 1))]),
+      [ETH, 12n],
+    ]);
+    // Only the first token has a cap: the others have none.
+    expect([verdict, reason]).to.deep.equal([1n, Reason.NoCap]);
+  });
+
   it("records owner activity for transactions with and without outflows, not for module transactions", async function () {
     const f = await loadFixture(fixture);
     const r1 = await (await f.exec({ to: f.alice.address, value: 1n })).wait();
@@ -82,7 +108,9 @@ describe("TreasuryGuard (Safe 1.5.0) ledger integrity", function () {
     expect(await f.guard.lastActivity(f.safeAddress)).to.equal(t1);
     // An owner transaction that moves nothing (a trusted call).
     await time.increase(DAY);
-    const r2 = await (await f.exec({ to: await f.target.getAddress(), data: f.target.interface.encodeFunctionData("ping") })).wait();
+    const r2 = await (
+      await f.exec({ to: await f.target.getAddress(), data: f.target.interface.encodeFunctionData("ping") })
+    ).wait();
     const t2 = BigInt((await ethers.provider.getBlock(r2!.blockNumber))!.timestamp);
     expect(await f.guard.lastActivity(f.safeAddress)).to.equal(t2);
     expect((await f.guard.policy(f.safeAddress)).lastActivity).to.equal(t2);
@@ -99,17 +127,24 @@ describe("TreasuryGuard (Safe 1.5.0) ledger integrity", function () {
     const f = await loadFixture(fixture);
     const g = f.guard.interface;
     const tokenAddress = await f.token.getAddress();
-    await (await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 1_234_567_891n]) })).wait();
+    await (
+      await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 1_234_567_891n]) })
+    ).wait();
     expect(await f.guard.capOf(f.safeAddress, tokenAddress)).to.equal(1_234_567_891n);
     expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal(1_234_567_000n);
-    await (await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 20_971_520n]) })).wait();
+    await (
+      await f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 20_971_520n]) })
+    ).wait();
     expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal(20_971_500n);
     // Lower as set, but the enforced cap would rise from 20,971,500 to 20,971,510.
     await expect(f.exec({ to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, 20_971_519n]) }))
       .to.be.revertedWithCustomError(f.guard, "DelayRequired")
       .withArgs(Reason.PolicyLoosened);
     // Caps of 2^96 - 1 and above are unbounded up to the window's maximum.
-    const { id, eta } = await queueTx(f, { to: f.guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, ethers.MaxUint256]) });
+    const { id, eta } = await queueTx(f, {
+      to: f.guardAddress,
+      data: g.encodeFunctionData("setCap", [tokenAddress, ethers.MaxUint256]),
+    });
     await time.increaseTo(eta);
     await (await f.guard.execute(f.safeAddress, id)).wait();
     expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal((1n << 96n) - 1n);

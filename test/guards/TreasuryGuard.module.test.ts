@@ -63,7 +63,13 @@ describe("TreasuryGuard (Safe 1.5.0, module guard)", function () {
       .to.be.revertedWithCustomError(f.guard, "TransactionForbidden")
       .withArgs(Reason.DelegateCallForbidden);
     await expect(
-      f.module.exec(f.safeAddress, f.safeAddress, 0n, safeIface.encodeFunctionData("enableModule", [f.stranger.address]), CALL),
+      f.module.exec(
+        f.safeAddress,
+        f.safeAddress,
+        0n,
+        safeIface.encodeFunctionData("enableModule", [f.stranger.address]),
+        CALL,
+      ),
     )
       .to.be.revertedWithCustomError(f.guard, "DelayRequired")
       .withArgs(Reason.SafeSelfCall);
@@ -93,7 +99,9 @@ describe("TreasuryGuard (Safe 1.5.0, module guard)", function () {
   it("lets the recovery module change owners and threshold even when every other transaction is refused", async function () {
     const f = await loadFixture(guardedSafe150);
     // Caps at zero: every owner outflow is refused.
-    await (await f.exec({ to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setCap", [ETH, 0n]) })).wait();
+    await (
+      await f.exec({ to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setCap", [ETH, 0n]) })
+    ).wait();
     await expect(f.exec({ to: f.alice.address, value: 1n })).to.be.revertedWithCustomError(f.guard, "CapExceeded");
     const [o0, o1] = f.owners;
     const newOwner = ethers.Wallet.createRandom().address;
@@ -126,7 +134,12 @@ describe("TreasuryGuard (Safe 1.5.0, module guard)", function () {
 
   it("gives an unnamed module no owner-change bypass", async function () {
     const f = await loadFixture(guardedSafe150);
-    await (await f.exec({ to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setRecoveryModule", [ZeroAddress]) })).wait();
+    await (
+      await f.exec({
+        to: f.guardAddress,
+        data: f.guard.interface.encodeFunctionData("setRecoveryModule", [ZeroAddress]),
+      })
+    ).wait();
     const swap = safeIface.encodeFunctionData("swapOwner", [SENTINEL, f.owners[0].address, f.stranger.address]);
     await expect(f.module.exec(f.safeAddress, f.safeAddress, 0n, swap, CALL))
       .to.be.revertedWithCustomError(f.guard, "DelayRequired")
@@ -156,9 +169,9 @@ describe("TreasuryGuard (Safe 1.5.0, module guard)", function () {
       parseEther("30"),
     );
     expect(await storedAddress(f.safeAddress, MODULE_GUARD_SLOT)).to.equal(ZeroAddress);
-    expect(await storedAddress(f.safeAddress, "0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8")).to.equal(
-      ZeroAddress,
-    );
+    expect(
+      await storedAddress(f.safeAddress, "0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8"),
+    ).to.equal(ZeroAddress);
     // The module is now unguarded on this Safe.
     await expect(f.module.exec(f.safeAddress, f.stranger.address, parseEther("20"), "0x", CALL)).to.changeEtherBalance(
       f.stranger,

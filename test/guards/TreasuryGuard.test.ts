@@ -94,10 +94,19 @@ for (const [version, fixture] of [
           ],
           f.multiSendCallOnly,
         );
-        const [verdict, reason, outflows] = await f.guard.classify(f.safeAddress, tx.to, 0n, tx.data!, DELEGATECALL, 0n);
+        const [verdict, reason, outflows] = await f.guard.classify(
+          f.safeAddress,
+          tx.to,
+          0n,
+          tx.data!,
+          DELEGATECALL,
+          0n,
+        );
         expect([verdict, reason]).to.deep.equal([Verdict.Delayed, Reason.CapExceeded]);
         expect(outflows.map((o) => [o.asset, o.amount])).to.deep.equal([[ETH, 2n * six]]);
-        await expect(f.exec(tx)).to.be.revertedWithCustomError(f.guard, "CapExceeded").withArgs(ETH, 2n * six, TEN);
+        await expect(f.exec(tx))
+          .to.be.revertedWithCustomError(f.guard, "CapExceeded")
+          .withArgs(ETH, 2n * six, TEN);
         expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(before);
         expect(await ethers.provider.getBalance(f.alice.address)).to.equal(aliceBefore);
       });
@@ -108,9 +117,14 @@ for (const [version, fixture] of [
         const other = await ethers.deployContract("TestERC20");
         await (await other.mint(f.safeAddress, 100n)).wait();
         const tokenB = await other.getAddress();
-        await (await f.exec({ to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setCap", [tokenB, 0n]) })).wait();
+        await (
+          await f.exec({ to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setCap", [tokenB, 0n]) })
+        ).wait();
         // Give B a cap of 10 through the queue (raising is delayed).
-        const { id, eta } = await queueTx(f, { to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setCap", [tokenB, 10n]) });
+        const { id, eta } = await queueTx(f, {
+          to: f.guardAddress,
+          data: f.guard.interface.encodeFunctionData("setCap", [tokenB, 10n]),
+        });
         await time.increaseTo(eta);
         await (await f.guard.execute(f.safeAddress, id)).wait();
         const t = (to: string, amount: bigint) => erc20.encodeFunctionData("transfer", [to, amount]);
@@ -140,7 +154,11 @@ for (const [version, fixture] of [
           ],
           f.multiSendCallOnly,
         );
-        await expect(f.exec(interleaved)).to.changeTokenBalances(f.token, [f.alice, f.bob], [parseEther("400"), parseEther("400")]);
+        await expect(f.exec(interleaved)).to.changeTokenBalances(
+          f.token,
+          [f.alice, f.bob],
+          [parseEther("400"), parseEther("400")],
+        );
         expect((await f.guard.remaining(f.safeAddress, tokenA)).available).to.equal(parseEther("200"));
         expect((await f.guard.remaining(f.safeAddress, tokenB)).available).to.equal(5n);
         const again = batch(
@@ -151,7 +169,14 @@ for (const [version, fixture] of [
           ],
           f.multiSendCallOnly,
         );
-        const [verdict, reason, outflows] = await f.guard.classify(f.safeAddress, again.to, 0n, again.data!, DELEGATECALL, 0n);
+        const [verdict, reason, outflows] = await f.guard.classify(
+          f.safeAddress,
+          again.to,
+          0n,
+          again.data!,
+          DELEGATECALL,
+          0n,
+        );
         expect([verdict, reason]).to.deep.equal([Verdict.Delayed, Reason.CapExceeded]);
         expect(outflows.map((o) => [o.asset, o.amount])).to.have.deep.members([
           [tokenA, parseEther("200")],
@@ -196,7 +221,10 @@ for (const [version, fixture] of [
 
       it("counts nothing for a failed Safe transaction", async function () {
         const f = await loadFixture(fixture);
-        await f.exec({ to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setRecipient", [await f.target.getAddress(), false]) });
+        await f.exec({
+          to: f.guardAddress,
+          data: f.guard.interface.encodeFunctionData("setRecipient", [await f.target.getAddress(), false]),
+        });
         // Make the target a recipient through the queue, then send value with a failing call (safeTxGas > 0 lets
         // the Safe transaction fail without reverting).
         const targetAddress = await f.target.getAddress();
@@ -275,7 +303,12 @@ for (const [version, fixture] of [
       it("counts approve to a whitelisted spender against the cap", async function () {
         const f = await loadFixture(fixture);
         const tokenAddress = await f.token.getAddress();
-        await (await f.exec({ to: tokenAddress, data: erc20.encodeFunctionData("approve", [f.bob.address, parseEther("700")]) })).wait();
+        await (
+          await f.exec({
+            to: tokenAddress,
+            data: erc20.encodeFunctionData("approve", [f.bob.address, parseEther("700")]),
+          })
+        ).wait();
         expect(await f.token.allowance(f.safeAddress, f.bob.address)).to.equal(parseEther("700"));
         expect((await f.guard.remaining(f.safeAddress, tokenAddress)).available).to.equal(parseEther("300"));
         await expect(
@@ -289,14 +322,17 @@ for (const [version, fixture] of [
       it("always lets approve(x, 0) through", async function () {
         const f = await loadFixture(fixture);
         const tokenAddress = await f.token.getAddress();
-        await expect(f.exec({ to: tokenAddress, data: erc20.encodeFunctionData("approve", [f.stranger.address, 0n]) })).to.not
-          .be.reverted;
+        await expect(f.exec({ to: tokenAddress, data: erc20.encodeFunctionData("approve", [f.stranger.address, 0n]) }))
+          .to.not.be.reverted;
       });
 
       it("counts transferFrom from the Safe, and judges a trusted token by its decoding", async function () {
         const f = await loadFixture(fixture);
         const tokenAddress = await f.token.getAddress();
-        await f.exec({ to: f.guardAddress, data: f.guard.interface.encodeFunctionData("setRecipient", [f.alice.address, true]) });
+        await f.exec({
+          to: f.guardAddress,
+          data: f.guard.interface.encodeFunctionData("setRecipient", [f.alice.address, true]),
+        });
         // Trust the token as a target (through the queue): decoded selectors stay judged by their decoding.
         const { id, eta } = await queueTx(f, {
           to: f.guardAddress,
@@ -327,7 +363,11 @@ for (const [version, fixture] of [
         await expect(
           f.exec({
             to: nftAddress,
-            data: nft.encodeFunctionData("safeTransferFrom(address,address,uint256)", [f.safeAddress, f.stranger.address, 1n]),
+            data: nft.encodeFunctionData("safeTransferFrom(address,address,uint256)", [
+              f.safeAddress,
+              f.stranger.address,
+              1n,
+            ]),
           }),
         )
           .to.be.revertedWithCustomError(f.guard, "DelayRequired")
@@ -335,20 +375,33 @@ for (const [version, fixture] of [
         await (
           await f.exec({
             to: nftAddress,
-            data: nft.encodeFunctionData("safeTransferFrom(address,address,uint256)", [f.safeAddress, f.alice.address, 1n]),
+            data: nft.encodeFunctionData("safeTransferFrom(address,address,uint256)", [
+              f.safeAddress,
+              f.alice.address,
+              1n,
+            ]),
           })
         ).wait();
         expect(await f.nft.ownerOf(1n)).to.equal(f.alice.address);
-        await expect(f.exec({ to: nftAddress, data: nft.encodeFunctionData("setApprovalForAll", [f.stranger.address, true]) }))
+        await expect(
+          f.exec({ to: nftAddress, data: nft.encodeFunctionData("setApprovalForAll", [f.stranger.address, true]) }),
+        )
           .to.be.revertedWithCustomError(f.guard, "DelayRequired")
           .withArgs(Reason.RecipientNotAllowed);
-        await expect(f.exec({ to: nftAddress, data: nft.encodeFunctionData("setApprovalForAll", [f.stranger.address, false]) }))
-          .to.not.be.reverted;
+        await expect(
+          f.exec({ to: nftAddress, data: nft.encodeFunctionData("setApprovalForAll", [f.stranger.address, false]) }),
+        ).to.not.be.reverted;
         const multi = await f.multiToken.getAddress();
         await expect(
           f.exec({
             to: multi,
-            data: f.multiToken.interface.encodeFunctionData("safeTransferFrom", [f.safeAddress, f.stranger.address, 7n, 1n, "0x"]),
+            data: f.multiToken.interface.encodeFunctionData("safeTransferFrom", [
+              f.safeAddress,
+              f.stranger.address,
+              7n,
+              1n,
+              "0x",
+            ]),
           }),
         )
           .to.be.revertedWithCustomError(f.guard, "DelayRequired")
@@ -356,7 +409,13 @@ for (const [version, fixture] of [
         await (
           await f.exec({
             to: multi,
-            data: f.multiToken.interface.encodeFunctionData("safeTransferFrom", [f.safeAddress, f.bob.address, 7n, 3n, "0x"]),
+            data: f.multiToken.interface.encodeFunctionData("safeTransferFrom", [
+              f.safeAddress,
+              f.bob.address,
+              7n,
+              3n,
+              "0x",
+            ]),
           })
         ).wait();
         expect(await f.multiToken.balanceOf(f.bob.address, 7n)).to.equal(3n);
@@ -364,9 +423,10 @@ for (const [version, fixture] of [
 
       it("needs the queue for an ERC777 operator (unbounded allowance)", async function () {
         const f = await loadFixture(fixture);
-        const data = new ethers.Interface(["function authorizeOperator(address)"]).encodeFunctionData("authorizeOperator", [
-          f.alice.address,
-        ]);
+        const data = new ethers.Interface(["function authorizeOperator(address)"]).encodeFunctionData(
+          "authorizeOperator",
+          [f.alice.address],
+        );
         await expect(f.exec({ to: await f.token.getAddress(), data }))
           .to.be.revertedWithCustomError(f.guard, "DelayRequired")
           .withArgs(Reason.UnboundedAllowance);
@@ -466,8 +526,21 @@ for (const [version, fixture] of [
           .withArgs(Reason.DelegateCallForbidden);
         expect(await ethers.provider.getStorage(f.safeAddress, 0)).to.equal(singletonBefore);
         // Nor can it be queued (called as the Safe; Safe 1.4.1 hides inner revert data behind GS013).
-        const queueData = f.guard.interface.encodeFunctionData("queue", [await f.writer.getAddress(), 0n, data, DELEGATECALL]);
-        await expect((f.guard.connect(ethers.provider) as typeof f.guard).queue.staticCall(await f.writer.getAddress(), 0n, data, DELEGATECALL, { from: f.safeAddress }))
+        const queueData = f.guard.interface.encodeFunctionData("queue", [
+          await f.writer.getAddress(),
+          0n,
+          data,
+          DELEGATECALL,
+        ]);
+        await expect(
+          (f.guard.connect(ethers.provider) as typeof f.guard).queue.staticCall(
+            await f.writer.getAddress(),
+            0n,
+            data,
+            DELEGATECALL,
+            { from: f.safeAddress },
+          ),
+        )
           .to.be.revertedWithCustomError(f.guard, "TransactionForbidden")
           .withArgs(Reason.DelegateCallForbidden);
         if (version === "1.5.0") {
@@ -495,13 +568,28 @@ for (const [version, fixture] of [
           .to.be.revertedWithCustomError(f.guard, "TransactionForbidden")
           .withArgs(Reason.GasRefund);
         expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(before);
+        // The view gives the hook's reason, even for a transaction that is also forbidden for another reason.
+        const data = f.writer.interface.encodeFunctionData("overwrite", [f.stranger.address]);
+        const [verdict, reason] = await f.guard.classify(
+          f.safeAddress,
+          await f.writer.getAddress(),
+          0n,
+          data,
+          DELEGATECALL,
+          1n,
+        );
+        expect([verdict, reason]).to.deep.equal([Verdict.Forbidden, Reason.GasRefund]);
       });
 
       it("needs the queue for DELEGATECALL to SignMessageLib", async function () {
         const f = await loadFixture(fixture);
         const lib = new ethers.Interface(["function signMessage(bytes)"]);
         await expect(
-          f.exec({ to: f.addresses.signMessageLib!, data: lib.encodeFunctionData("signMessage", ["0x1234"]), operation: DELEGATECALL }),
+          f.exec({
+            to: f.addresses.signMessageLib!,
+            data: lib.encodeFunctionData("signMessage", ["0x1234"]),
+            operation: DELEGATECALL,
+          }),
         )
           .to.be.revertedWithCustomError(f.guard, "DelayRequired")
           .withArgs(Reason.SafeLibraryDelegateCall);
@@ -514,17 +602,15 @@ for (const [version, fixture] of [
         const bytes = ethers.getBytes(good);
         const lengthOffset = 4 + 32 + 32 + 1 + 20 + 32;
         bytes[lengthOffset + 31] = 0xff;
-        await expect(f.exec({ to: f.multiSendCallOnly, data: ethers.hexlify(bytes), operation: DELEGATECALL })).to.be.revertedWithCustomError(
-          f.guard,
-          "MalformedBatch",
-        );
+        await expect(
+          f.exec({ to: f.multiSendCallOnly, data: ethers.hexlify(bytes), operation: DELEGATECALL }),
+        ).to.be.revertedWithCustomError(f.guard, "MalformedBatch");
         // A DELEGATECALL entry inside the batch.
         const op = ethers.getBytes(good);
         op[4 + 32 + 32] = 1;
-        await expect(f.exec({ to: f.multiSendCallOnly, data: ethers.hexlify(op), operation: DELEGATECALL })).to.be.revertedWithCustomError(
-          f.guard,
-          "MalformedBatch",
-        );
+        await expect(
+          f.exec({ to: f.multiSendCallOnly, data: ethers.hexlify(op), operation: DELEGATECALL }),
+        ).to.be.revertedWithCustomError(f.guard, "MalformedBatch");
       });
     });
 
@@ -551,6 +637,30 @@ for (const [version, fixture] of [
           .withArgs(f.safeAddress, id, QueueState.Executed);
       });
 
+      it("stores the queued transaction and reports its state; vetoes need a live transaction", async function () {
+        const f = await loadFixture(fixture);
+        const data = f.target.interface.encodeFunctionData("ping");
+        const id = (await f.guard.policy(f.safeAddress)).queued;
+        const queueData = f.guard.interface.encodeFunctionData("queue", [f.stranger.address, 5n, data, CALL]);
+        await expect(f.exec({ to: f.guardAddress, data: queueData })).to.emit(f.guard, "TransactionQueued");
+        const item = await f.guard.queuedTransaction(f.safeAddress, id);
+        expect([item.to, item.value, item.data, item.operation, item.state]).to.deep.equal([
+          f.stranger.address,
+          5n,
+          data,
+          0n,
+          QueueState.Waiting,
+        ]);
+        expect(item.expiresAt - item.eta).to.equal(2n * DAY);
+        await time.increaseTo(item.eta);
+        expect(await f.guard.queueState(f.safeAddress, id)).to.equal(QueueState.Ready);
+        await time.increaseTo(item.expiresAt);
+        await expect(f.guard.connect(f.owners[2]).veto(f.safeAddress, id))
+          .to.be.revertedWithCustomError(f.guard, "TransactionNotQueued")
+          .withArgs(f.safeAddress, id, QueueState.Expired);
+        expect(await f.guard.queueState(f.safeAddress, 999n)).to.equal(QueueState.None);
+      });
+
       it("refuses to run an expired transaction", async function () {
         const f = await loadFixture(fixture);
         const { id, expiresAt } = await queueTx(f, { to: f.stranger.address, value: 1n });
@@ -565,7 +675,10 @@ for (const [version, fixture] of [
 
       it("removes the guard through the queue", async function () {
         const f = await loadFixture(fixture);
-        const { id, eta } = await queueTx(f, { to: f.safeAddress, data: safeIface.encodeFunctionData("setGuard", [ZeroAddress]) });
+        const { id, eta } = await queueTx(f, {
+          to: f.safeAddress,
+          data: safeIface.encodeFunctionData("setGuard", [ZeroAddress]),
+        });
         await time.increaseTo(eta);
         await (await f.guard.connect(f.executor).execute(f.safeAddress, id)).wait();
         expect(await storedAddress(f.safeAddress, GUARD_SLOT)).to.equal(ZeroAddress);
@@ -628,6 +741,16 @@ for (const [version, fixture] of [
       });
     });
 
+    if (version === "1.4.1") {
+      it("cannot see module transactions on Safe 1.4.1 (documented: they bypass guards)", async function () {
+        const f = await loadFixture(fixture);
+        await expect(
+          f.module.exec(f.safeAddress, f.stranger.address, parseEther("50"), "0x", CALL),
+        ).to.changeEtherBalance(f.stranger, parseEther("50"));
+        expect((await f.guard.remaining(f.safeAddress, ETH)).available).to.equal(TEN);
+      });
+    }
+
     describe("activity record and direct hook calls", function () {
       it("records the time of each executed Safe transaction", async function () {
         const f = await loadFixture(fixture);
@@ -642,11 +765,35 @@ for (const [version, fixture] of [
         await expect(eoaGuard.checkAfterExecution(ethers.ZeroHash, false)).to.not.be.reverted;
         const activityBefore = await f.guard.lastActivity(f.safeAddress);
         await expect(
-          eoaGuard.checkTransaction(f.alice.address, 1n, "0x", CALL, 0n, 0n, 0n, ZeroAddress, ZeroAddress, "0x", f.stranger.address),
+          eoaGuard.checkTransaction(
+            f.alice.address,
+            1n,
+            "0x",
+            CALL,
+            0n,
+            0n,
+            0n,
+            ZeroAddress,
+            ZeroAddress,
+            "0x",
+            f.stranger.address,
+          ),
         )
           .to.be.revertedWithCustomError(f.guard, "DelayRequired")
           .withArgs(Reason.RecipientNotAllowed);
-        const tx = await eoaGuard.checkTransaction(f.alice.address, 0n, "0x", CALL, 0n, 0n, 0n, ZeroAddress, ZeroAddress, "0x", f.stranger.address);
+        const tx = await eoaGuard.checkTransaction(
+          f.alice.address,
+          0n,
+          "0x",
+          CALL,
+          0n,
+          0n,
+          0n,
+          ZeroAddress,
+          ZeroAddress,
+          "0x",
+          f.stranger.address,
+        );
         const block = await ethers.provider.getBlock((await tx.wait())!.blockNumber);
         await expect(eoaGuard.checkAfterExecution(ethers.ZeroHash, false)).to.not.be.reverted;
         expect(await f.guard.lastActivity(f.stranger.address)).to.equal(BigInt(block!.timestamp));

@@ -165,7 +165,12 @@ export async function queueTx(
   tx: { to: string; value?: bigint; data?: string; operation?: number },
 ): Promise<{ id: bigint; eta: bigint; expiresAt: bigint }> {
   const id = (await f.guard.policy(f.safeAddress)).queued;
-  const data = f.guard.interface.encodeFunctionData("queue", [tx.to, tx.value ?? 0n, tx.data ?? "0x", tx.operation ?? 0]);
+  const data = f.guard.interface.encodeFunctionData("queue", [
+    tx.to,
+    tx.value ?? 0n,
+    tx.data ?? "0x",
+    tx.operation ?? 0,
+  ]);
   await (await f.exec({ to: f.guardAddress, data })).wait();
   const item = await f.guard.queuedTransaction(f.safeAddress, id);
   return { id, eta: item.eta, expiresAt: item.expiresAt };

@@ -31,9 +31,17 @@ for (const version of SAFE_VERSIONS) {
       recoveryModule: module,
     });
 
-    async function expectInstalled(safeAddress: string, guardAddress: string, guard: Awaited<ReturnType<typeof chain>>["guard"], recipient: string, module: string) {
+    async function expectInstalled(
+      safeAddress: string,
+      guardAddress: string,
+      guard: Awaited<ReturnType<typeof chain>>["guard"],
+      recipient: string,
+      module: string,
+    ) {
       expect(await storedAddress(safeAddress, GUARD_SLOT)).to.equal(guardAddress);
-      expect(await storedAddress(safeAddress, MODULE_GUARD_SLOT)).to.equal(version === "1.5.0" ? guardAddress : ZeroAddress);
+      expect(await storedAddress(safeAddress, MODULE_GUARD_SLOT)).to.equal(
+        version === "1.5.0" ? guardAddress : ZeroAddress,
+      );
       expect(await safeAt(safeAddress).isModuleEnabled(guardAddress)).to.equal(true);
       expect(await guard.capOf(safeAddress, ETH)).to.equal(parseEther("2"));
       expect(await guard.isRecipient(safeAddress, recipient)).to.equal(true);
@@ -46,7 +54,13 @@ for (const version of SAFE_VERSIONS) {
       const [owner, recipient, module] = signers;
       const safeAddress = await createSafe(hre, { owners: [owner.address], threshold: 1, version, saltNonce: 0x1457n });
       await (await owner.sendTransaction({ to: safeAddress, value: parseEther("5") })).wait();
-      await (await execSafeTx(safeAddress, guardInstallBatch(safeAddress, guardAddress, version, policyFor(recipient.address, module.address)), [owner])).wait();
+      await (
+        await execSafeTx(
+          safeAddress,
+          guardInstallBatch(safeAddress, guardAddress, version, policyFor(recipient.address, module.address)),
+          [owner],
+        )
+      ).wait();
       await expectInstalled(safeAddress, guardAddress, guard, recipient.address, module.address);
       // The policy is live.
       await expect(execSafeTx(safeAddress, { to: recipient.address, value: parseEther("3") }, [owner]))

@@ -101,7 +101,9 @@ describe("RollingWindow", function () {
       const { mock } = await loadFixture(deployMock);
       await mock.spend(10n, 7n, T0);
       const before = await mock.header();
-      await expect(mock.trySpend(10n, 4n, T0)).to.emit(mock, "Spent").withArgs(false, 3n);
+      await expect(mock.trySpend(10n, 4n, T0))
+        .to.emit(mock, "Spent")
+        .withArgs(false, 3n);
       expect(await mock.header()).to.equal(before);
     });
 
