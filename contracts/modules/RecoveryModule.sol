@@ -445,19 +445,21 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
 
     /**
      * @dev The owners' last activity: the last observation (heartbeat, configuration, poke, finalization), raised to
-     *      the recorder's time while the recorder is the Safe's guard. Without a trusted recorder a nonce that moved
-     *      since the observation means "active at an unknown time since": the current time (poke to start the clock).
+     *      the recorder's time while the recorder is the Safe's guard. Without a trusted recorder (none, not the
+     *      guard, or failing) a nonce that moved since the observation means "active at an unknown time since": the
+     *      current time (poke to start the clock).
      */
     function _lastActivity(address safe, uint256 safeNonce) private view returns (uint256 last) {
         Activity memory activity = _activity[safe];
         last = activity.observedAt;
         address recorder = _recorders[safe];
         if (recorder != address(0) && _guardOf(safe) == recorder) {
-            uint256 recorded = IActivityRecorder(recorder).lastActivity(safe);
-            if (recorded > last) last = recorded;
-        } else if (safeNonce != activity.safeNonce) {
-            last = block.timestamp;
+            // A recorder that reverts must not block recovery: fall back to the nonce rule.
+            try IActivityRecorder(recorder).lastActivity(safe) returns (uint64 recorded) {
+                return recorded > last ? recorded : last;
+            } catch {}
         }
+        if (safeNonce != activity.safeNonce) last = block.timestamp;
     }
 
     function _isLive(PendingRecovery memory pending, uint256 safeNonce) private pure returns (bool) {

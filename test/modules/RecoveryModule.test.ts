@@ -488,6 +488,33 @@ for (const version of SAFE_VERSIONS) {
       });
     });
 
+    describe("activity recorder that reverts", function () {
+      it("falls back to the nonce rule instead of blocking recovery", async function () {
+        const f = await loadFixture(inactivityFixture);
+        const broken = await ethers.deployContract("RecoveryModuleBrokenRecorder");
+        const brokenAddress = await broken.getAddress();
+        await (
+          await f.exec(
+            batch(f.version, [
+              {
+                to: f.moduleAddress,
+                data: f.module.interface.encodeFunctionData("setActivityRecorder", [brokenAddress]),
+              },
+              { to: f.safeAddress, data: safeIface.encodeFunctionData("setGuard", [brokenAddress]) },
+            ]),
+          )
+        ).wait();
+        const observedAt = BigInt(await time.latest());
+        await f.approve(f.guardians.slice(0, 2));
+        await time.setNextBlockTimestamp(observedAt + INACTIVITY - 1n);
+        await expect(f.module.initiateRecovery(f.safeAddress, f.newOwners, 2))
+          .to.be.revertedWithCustomError(f.module, "SafeNotInactive")
+          .withArgs(f.safeAddress, observedAt, observedAt + INACTIVITY);
+        await time.setNextBlockTimestamp(observedAt + INACTIVITY);
+        await expect(f.module.initiateRecovery(f.safeAddress, f.newOwners, 2)).to.emit(f.module, "RecoveryInitiated");
+      });
+    });
+
     describe("owner replacement (property)", function () {
       it("any sequence of recoveries leaves exactly the proposed owners and threshold @slow", async function () {
         const f = await loadFixture(socialFixture);
