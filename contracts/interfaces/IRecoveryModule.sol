@@ -227,12 +227,16 @@ interface IRecoveryModule {
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice The guardian threshold, periods and proposal nonce of `safe`.
     function config(address safe) external view returns (Config memory);
 
+    /// @notice The guardians of `safe` (unordered).
     function getGuardians(address safe) external view returns (address[] memory);
 
+    /// @notice Whether `account` is a guardian of `safe`.
     function isGuardian(address safe, address account) external view returns (bool);
 
+    /// @notice The activity recorder `safe` named (trusted only while it is the Safe's guard).
     function getActivityRecorder(address safe) external view returns (address);
 
     /// @notice The EIP-712 digest guardians sign (and approvals are recorded under).
@@ -243,12 +247,16 @@ interface IRecoveryModule {
         uint256 nonce
     ) external view returns (bytes32);
 
+    /// @notice How many guardians approved `recoveryHash` for `safe`.
     function approvalCount(address safe, bytes32 recoveryHash) external view returns (uint256);
 
+    /// @notice Whether `guardian` approved `recoveryHash` for `safe`.
     function hasApproved(address safe, bytes32 recoveryHash, address guardian) external view returns (bool);
 
+    /// @notice The recovery `safe` has initiated (zero if none); see recoveryState for whether it still stands.
     function pendingRecovery(address safe) external view returns (PendingRecovery memory);
 
+    /// @notice The state of `safe`'s recovery slot now.
     function recoveryState(address safe) external view returns (RecoveryState);
 
     /**

@@ -135,8 +135,10 @@ interface ISpendingLimitModule {
     /// @notice Whether `delegate` may pay `recipient` now (per-delegate list or the Safe's registry).
     function canPay(address safe, address delegate, address recipient) external view returns (bool);
 
+    /// @notice The recipient registry `safe` named, address(0) if none.
     function recipientRegistry(address safe) external view returns (address);
 
+    /// @notice The nonce the next relayed spend of `delegate` on `safe` must be signed with.
     function nonces(address safe, address delegate) external view returns (uint256);
 
     /// @notice The EIP-712 digest a delegate signs for spendWithSignature.
