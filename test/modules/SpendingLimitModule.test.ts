@@ -512,6 +512,23 @@ for (const version of SAFE_VERSIONS) {
         ).to.be.revertedWithCustomError(f.module, "TransferFailed");
       });
 
+      it("an ETH transfer the recipient refuses fails and counts nothing", async function () {
+        const f = await loadFixture(fixture);
+        // A contract without receive/fallback: the Safe's call reverts, execTransactionFromModule returns false.
+        const refuser = f.moduleAddress;
+        await (
+          await f.exec({
+            to: f.moduleAddress,
+            data: f.module.interface.encodeFunctionData("setRecipient", [f.delegate.address, refuser, true]),
+          })
+        ).wait();
+        await expect(f.module.connect(f.delegate).spend(f.safeAddress, ETH, refuser, 1n))
+          .to.be.revertedWithCustomError(f.module, "TransferFailed")
+          .withArgs(f.safeAddress, ETH, refuser, 1n);
+        expect((await f.module.getAllowance(f.safeAddress, f.delegate.address, ETH))[1]).to.equal(0n);
+        expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(parseEther("100"));
+      });
+
       it(`a delegate-sent ERC20 transfer to a whitelisted recipient costs at most ${GAS_TARGET} gas within an hour`, async function () {
         const f = await loadFixture(fixture);
         const spend = async (amount: bigint) =>
