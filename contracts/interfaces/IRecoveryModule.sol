@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: LGPL-3.0-only
+pragma solidity 0.8.28;
+
+/**
+ * @title IRecoveryModule - inactivity switch and guardian (social) recovery for Safes
+ * @notice One singleton serves many Safes; configuration is keyed by the Safe (`msg.sender`) and is accepted only
+ *         from a Safe that has this module enabled, i.e. from a multisig transaction of that Safe.
+ *
+ *         Guardians (EOAs or EIP-1271 contracts such as other Safes) approve a recovery {new owners, new threshold,
+ *         nonce}. Once the guardian threshold is reached (and, if an inactivity period is set, the Safe has been
+ *         inactive for that period) anyone initiates it; after the recovery delay anyone finalizes it and the module
+ *         replaces the Safe's owners and threshold through execTransactionFromModule.
+ *
+ *         ⚠️ An enabled module can change a Safe's owners. Only enable this module with guardians you trust to the
+ *         guardian threshold; the recovery delay is the owners' window to cancel a malicious recovery.
+ *
+ *         Activity (see docs/modules.md): an inactivity recovery is refused, or cancelled while pending, when the
+ *         owners acted: a heartbeat by an owner, any executed Safe transaction (detected by a changed Safe nonce;
+ *         every execTransaction increments it, on every Safe version, with or without a guard), or a transaction
+ *         recorded by the Safe's activity recorder (the TreasuryGuard, trusted only while it is the Safe's guard).
+ */
+interface IRecoveryModule {
+    /*//////////////////////////////////////////////////////////////
+                                  TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The state of a Safe's recovery slot.
+    enum RecoveryState {
+        None, // nothing pending
+        Pending, // initiated, recovery delay not over
+        Ready, // finalizable now
+        CancelledByActivity // an inactivity recovery the owners' activity cancelled (replaceable, not finalizable)
+    }
+
+    /// @notice A Safe's recovery parameters, as returned by config().
+    struct Config {
+        uint16 threshold; // guardian approvals needed (0: no guardians, recovery disabled)
+        uint32 inactivityPeriod; // seconds without owner activity before recovery may start (0: any time)
+        uint32 recoveryDelay; // seconds between initiation and finalization
+        uint64 nonce; // proposal nonce: approvals and signatures are only valid for the current one
+    }
+
+    /// @notice An initiated recovery, as returned by pendingRecovery().
+    struct PendingRecovery {
+        bytes32 recoveryHash; // EIP-712 hash of the Recovery struct
+        uint40 initiatedAt;
+        uint40 executableAt; // finalizable from (inclusive)
+        bool inactivity; // started under an inactivity period: owner activity cancels it
+        uint64 safeNonce; // the Safe's nonce at initiation (a different nonce means an executed Safe transaction)
+    }
+
+    /// @notice A guardian's signature over a recovery hash (65-byte ECDSA, or EIP-1271 data for contracts).
+    struct GuardianSignature {
+        address guardian;
+        bytes signature;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    event GuardiansChanged(
+        address indexed safe,
+        address[] oldGuardians,
+        address[] newGuardians,
+        uint256 oldThreshold,
+        uint256 newThreshold
+    );
+    event PeriodsChanged(
+        address indexed safe,
+        uint32 oldInactivityPeriod,
+        uint32 newInactivityPeriod,
+        uint32 oldRecoveryDelay,
+        uint32 newRecoveryDelay
+    );
+    event ActivityRecorderChanged(address indexed safe, address oldRecorder, address newRecorder);
+    /// @notice The proposal nonce changed: every approval and signature for the old nonce is void.
+    event NonceChanged(address indexed safe, uint64 oldNonce, uint64 newNonce);
+    /// @notice Owner activity observed: a heartbeat, a Safe configuration call, or a changed Safe nonce.
+    event ActivityObserved(address indexed safe, address indexed by, uint256 safeNonce, uint256 timestamp);
+    event RecoveryApproved(
+        address indexed safe,
+        bytes32 indexed recoveryHash,
+        address indexed guardian,
+        uint256 approvals
+    );
+    event RecoveryInitiated(
+        address indexed safe,
+        bytes32 indexed recoveryHash,
+        address[] newOwners,
+        uint256 newThreshold,
+        uint256 nonce,
+        uint256 approvals,
+        uint256 executableAt,
+        bool inactivity
+    );
+    event RecoveryCancelled(address indexed safe, bytes32 indexed recoveryHash, address indexed by);
+    event RecoveryFinalized(
+        address indexed safe,
+        bytes32 indexed recoveryHash,
+        address[] newOwners,
+        uint256 newThreshold
+    );
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice `account` is not a Safe with this module enabled, so it has no configuration to write.
+    error ModuleNotEnabled(address account);
+    error InvalidGuardian(address guardian);
+    error DuplicateGuardian(address guardian);
+    error TooManyGuardians(uint256 count, uint256 max);
+    error InvalidGuardianThreshold(uint256 threshold, uint256 guardianCount);
+    error InvalidInactivityPeriod(uint256 period, uint256 min, uint256 max);
+    error InvalidRecoveryDelay(uint256 delay, uint256 min, uint256 max);
+    error NotGuardian(address safe, address account);
+    error NotSafeOwner(address safe, address account);
+    error InvalidNonce(address safe, uint256 nonce, uint256 currentNonce);
+    error InvalidGuardianSignature(address safe, address guardian);
+    error AlreadyApproved(address safe, bytes32 recoveryHash, address guardian);
+    /// @notice A new owner is address(0), the sentinel address(1) or the Safe itself.
+    error InvalidOwner(address owner);
+    error DuplicateOwner(address owner);
+    /// @notice New owners must be strictly ascending (one canonical proposal per owner set).
+    error OwnersNotSorted(address previous, address owner);
+    error TooManyOwners(uint256 count, uint256 max);
+    error InvalidThreshold(uint256 threshold, uint256 ownerCount);
+    error NotEnoughApprovals(address safe, bytes32 recoveryHash, uint256 approvals, uint256 threshold);
+    /// @notice The Safe counts as inactive only from `inactiveFrom` (its last observed activity plus the period).
+    error SafeNotInactive(address safe, uint256 lastActivity, uint256 inactiveFrom);
+    error RecoveryAlreadyPending(address safe, bytes32 recoveryHash);
+    /// @notice A live pending recovery can only be replaced by one with more approvals.
+    error RecoveryNotReplaceable(address safe, bytes32 pendingHash, uint256 pendingApprovals, uint256 approvals);
+    error NoPendingRecovery(address safe, RecoveryState state);
+    error RecoveryMismatch(address safe, bytes32 pendingHash, bytes32 recoveryHash);
+    error RecoveryNotReady(address safe, uint256 executableAt);
+    /// @notice The Safe refused an owner-management call made by the module (`selector`).
+    error ModuleTransactionFailed(address safe, bytes4 selector);
+
+    /*//////////////////////////////////////////////////////////////
+                          CONFIGURATION (SAFE ONLY)
+    //////////////////////////////////////////////////////////////*/
+
+    /**
+     * @notice Sets the caller Safe's whole configuration (guardians, threshold, periods, activity recorder) in one
+     *         call, e.g. in the Safe's creation batch.
+     */
+    function configure(
+        address[] calldata guardians,
+        uint256 threshold,
+        uint32 inactivityPeriod,
+        uint32 recoveryDelay,
+        address activityRecorder
+    ) external;
+
+    /**
+     * @notice Replaces the caller Safe's guardians and guardian threshold. Bumps the nonce: approvals collected
+     *         under the old set are void and a pending recovery is cancelled. An empty set with threshold 0 disables
+     *         recovery.
+     */
+    function setGuardians(address[] calldata guardians, uint256 threshold) external;
+
+    /**
+     * @notice Sets the inactivity period (0, or MIN_INACTIVITY_PERIOD..MAX_INACTIVITY_PERIOD; 0 means guardians may
+     *         recover at any time) and the recovery delay (MIN_RECOVERY_DELAY..MAX_RECOVERY_DELAY). A pending
+     *         recovery keeps the delay it started with.
+     */
+    function setPeriods(uint32 inactivityPeriod, uint32 recoveryDelay) external;
+
+    /**
+     * @notice Names the contract (the TreasuryGuard) whose lastActivity(safe) also counts as owner activity.
+     *         It is only consulted while it is the caller Safe's transaction guard. address(0) disables it.
+     */
+    function setActivityRecorder(address recorder) external;
+
+    /// @notice Cancels the caller Safe's pending recovery (if any) and bumps the nonce, voiding every approval.
+    function cancelRecovery() external;
+
+    /*//////////////////////////////////////////////////////////////
+                                 ACTIVITY
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice An owner of `safe` proves liveness: restarts the inactivity clock and cancels an inactivity recovery.
+    function heartbeat(address safe) external;
+
+    /**
+     * @notice Anyone records that `safe` executed transactions since the last observation (its nonce changed),
+     *         which restarts the inactivity clock at the current time. No-op if the nonce did not change.
+     */
+    function poke(address safe) external;
+
+    /*//////////////////////////////////////////////////////////////
+                                 RECOVERY
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A guardian (msg.sender) approves {newOwners, newThreshold} at proposal `nonce` of `safe`.
+    function approveRecovery(address safe, address[] calldata newOwners, uint256 newThreshold, uint256 nonce) external;
+
+    /**
+     * @notice Records the EIP-712 signatures of guardians over the Recovery struct (chain id, this module and the
+     *         Safe bound). EOA signatures are checked with ECDSA, contract guardians with EIP-1271. Guardians that
+     *         already approved are skipped; any invalid signature or non-guardian reverts.
+     */
+    function approveRecoveryWithSignatures(
+        address safe,
+        address[] calldata newOwners,
+        uint256 newThreshold,
+        uint256 nonce,
+        GuardianSignature[] calldata signatures
+    ) external;
+
+    /**
+     * @notice Anyone starts the recovery delay for an approved proposal at the current nonce: needs the guardian
+     *         threshold, the inactivity period elapsed (if set), and either no live pending recovery or more
+     *         approvals than it has.
+     */
+    function initiateRecovery(address safe, address[] calldata newOwners, uint256 newThreshold) external;
+
+    /**
+     * @notice Anyone finalizes the pending recovery once its delay is over: the Safe's owners become exactly
+     *         `newOwners` and its threshold `newThreshold`. Bumps the nonce and restarts the inactivity clock.
+     */
+    function finalizeRecovery(address safe, address[] calldata newOwners, uint256 newThreshold) external;
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The guardian threshold, periods and proposal nonce of `safe`.
+    function config(address safe) external view returns (Config memory);
+
+    /// @notice The guardians of `safe` (unordered).
+    function getGuardians(address safe) external view returns (address[] memory);
+
+    /// @notice Whether `account` is a guardian of `safe`.
+    function isGuardian(address safe, address account) external view returns (bool);
+
+    /// @notice The activity recorder `safe` named (trusted only while it is the Safe's guard).
+    function getActivityRecorder(address safe) external view returns (address);
+
+    /// @notice The EIP-712 digest guardians sign (and approvals are recorded under).
+    function getRecoveryHash(
+        address safe,
+        address[] calldata newOwners,
+        uint256 newThreshold,
+        uint256 nonce
+    ) external view returns (bytes32);
+
+    /// @notice How many guardians approved `recoveryHash` for `safe`.
+    function approvalCount(address safe, bytes32 recoveryHash) external view returns (uint256);
+
+    /// @notice Whether `guardian` approved `recoveryHash` for `safe`.
+    function hasApproved(address safe, bytes32 recoveryHash, address guardian) external view returns (bool);
+
+    /// @notice The recovery `safe` has initiated (zero if none); see recoveryState for whether it still stands.
+    function pendingRecovery(address safe) external view returns (PendingRecovery memory);
+
+    /// @notice The state of `safe`'s recovery slot now.
+    function recoveryState(address safe) external view returns (RecoveryState);
+
+    /**
+     * @notice The owners' last activity as this module sees it now: the latest of heartbeats, observations and the
+     *         activity recorder; the current time if the Safe's nonce changed since the last observation and no
+     *         trusted recorder says when.
+     */
+    function lastActivity(address safe) external view returns (uint256);
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: LGPL-3.0-only
+pragma solidity 0.8.28;
+
+/**
+ * @title ISpendingLimitModule - per-delegate rolling 24h allowances for Safes
+ * @notice One singleton serves many Safes; configuration is keyed by the Safe (`msg.sender`) and is accepted only
+ *         from a Safe that has this module enabled, i.e. from a multisig transaction of that Safe.
+ *
+ *         A Safe grants a delegate an allowance per asset (address(0) = native ETH) per rolling 24 hours, counted with
+ *         the same RollingWindow as the TreasuryGuard: the amount spent in ANY 24-hour interval never exceeds the
+ *         allowance in force (one-hour granularity, conservative). The delegate spends without owner signatures,
+ *         directly or through a relayer with an EIP-712 signature, to recipients whitelisted for it or (if the Safe
+ *         names a registry) whitelisted in the TreasuryGuard.
+ *
+ *         ⚠️ An enabled module can move the Safe's funds. This one only sends `asset` to an allowed recipient, within
+ *         the allowance; with the TreasuryGuard as module guard (Safe 1.5.0) every spend also counts in the Safe-wide
+ *         rolling caps.
+ */
+interface ISpendingLimitModule {
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    event AllowanceChanged(
+        address indexed safe,
+        address indexed delegate,
+        address indexed asset,
+        uint256 oldAllowance,
+        uint256 newAllowance
+    );
+    event RecipientChanged(
+        address indexed safe,
+        address indexed delegate,
+        address indexed recipient,
+        bool oldAllowed,
+        bool newAllowed
+    );
+    event RecipientRegistryChanged(address indexed safe, address oldRegistry, address newRegistry);
+    /// @notice The delegate's relay nonce changed (a relayed spend, a revocation or the delegate's own invalidation).
+    event NonceChanged(address indexed safe, address indexed delegate, uint256 oldNonce, uint256 newNonce);
+    event Spent(address indexed safe, address indexed delegate, address indexed asset, address to, uint256 amount);
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice `account` is not a Safe with this module enabled, so it has no configuration to write.
+    error ModuleNotEnabled(address account);
+    error InvalidDelegate(address delegate);
+    /// @notice lowerAllowance was asked to raise the allowance from `current` to `requested`.
+    error AllowanceNotLowered(address safe, address delegate, address asset, uint256 current, uint256 requested);
+    error RecipientNotAllowed(address safe, address delegate, address recipient);
+    /// @notice `requested` exceeds what the delegate may still spend of `asset` in the rolling 24h window.
+    error AllowanceExceeded(address safe, address delegate, address asset, uint256 requested, uint256 available);
+    error SignatureExpired(uint256 deadline, uint256 timestamp);
+    /// @notice The signature does not recover to `delegate` (`signer` is what it recovers to, 0 if invalid).
+    error InvalidSignature(address delegate, address signer);
+    /// @notice The Safe's transfer failed, or the token returned false or malformed data, or has no code.
+    error TransferFailed(address safe, address asset, address to, uint256 amount);
+
+    /*//////////////////////////////////////////////////////////////
+                          CONFIGURATION (SAFE ONLY)
+    //////////////////////////////////////////////////////////////*/
+
+    /**
+     * @notice Sets what `delegate` may spend of `asset` (address(0) = ETH) per rolling 24 hours. Instant, including
+     *         for relayed signatures not yet executed (they are checked against the allowance in force). The spend
+     *         history is kept, so lowering below what was spent in the window blocks spending until it rolls off.
+     *         Setting 0 revokes and also bumps the delegate's nonce: its outstanding signatures are void for good.
+     *         The allowance is stored rounded down to 10 significant decimal digits (exact for amounts with at most 10,
+     *         e.g. 1.5 ETH); events and getAllowance report the effective value.
+     */
+    function setAllowance(address delegate, address asset, uint256 allowance) external;
+
+    /**
+     * @notice Like setAllowance, but only ever tightens: reverts with AllowanceNotLowered if `allowance` is above the
+     *         current one. A Safe running the TreasuryGuard trusts this selector (setTrustedSelector), so that revoking
+     *         and lowering stay instant while raising an allowance (setAllowance) goes through the guard's queue.
+     */
+    function lowerAllowance(address delegate, address asset, uint256 allowance) external;
+
+    /// @notice Allows or disallows `recipient` for `delegate`'s spends.
+    function setRecipient(address delegate, address recipient, bool allowed) external;
+
+    /// @notice Disallows `recipient` for `delegate`. Tightening only: a selector a guard may trust (lowerAllowance).
+    function removeRecipient(address delegate, address recipient) external;
+
+    /**
+     * @notice Names a registry (the TreasuryGuard: isRecipient(safe, account)) whose recipients every delegate of the
+     *         caller Safe may also pay. address(0): only the per-delegate whitelists count.
+     */
+    function setRecipientRegistry(address registry) external;
+
+    /*//////////////////////////////////////////////////////////////
+                                  SPEND
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The delegate (msg.sender) sends `amount` of `asset` from `safe` to `to`.
+    function spend(address safe, address asset, address to, uint256 amount) external;
+
+    /**
+     * @notice Anyone relays a spend signed by `delegate` (EIP-712 Spend struct: this chain and module, `safe`, the
+     *         delegate's current nonce and a deadline).
+     */
+    function spendWithSignature(
+        address safe,
+        address delegate,
+        address asset,
+        address to,
+        uint256 amount,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice The delegate (msg.sender) voids all its outstanding signatures for `safe`.
+    function invalidateSignatures(address safe) external;
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /**
+     * @notice `delegate`'s allowance of `asset` on `safe`: the amount per 24h, what the window counts now, what
+     *         can be spent now, and when that next grows if nothing more is spent (0: never).
+     */
+    function getAllowance(
+        address safe,
+        address delegate,
+        address asset
+    ) external view returns (uint256 allowance, uint256 spent, uint256 available, uint256 nextIncreaseAt);
+
+    /// @notice Whether `recipient` is whitelisted for `delegate` on `safe` (the per-delegate list only).
+    function isRecipient(address safe, address delegate, address recipient) external view returns (bool);
+
+    /// @notice Whether `delegate` may pay `recipient` now (per-delegate list or the Safe's registry).
+    function canPay(address safe, address delegate, address recipient) external view returns (bool);
+
+    /// @notice The recipient registry `safe` named, address(0) if none.
+    function recipientRegistry(address safe) external view returns (address);
+
+    /// @notice The nonce the next relayed spend of `delegate` on `safe` must be signed with.
+    function nonces(address safe, address delegate) external view returns (uint256);
+
+    /// @notice The EIP-712 digest a delegate signs for spendWithSignature.
+    function getSpendHash(
+        address safe,
+        address delegate,
+        address asset,
+        address to,
+        uint256 amount,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32);
+}
