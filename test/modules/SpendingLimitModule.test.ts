@@ -6,6 +6,7 @@ import { parseEther, ZeroAddress } from "ethers";
 import type { Signer } from "ethers";
 import { ethers } from "hardhat";
 
+import { revertData } from "../../lib/revert";
 import type { SafeVersion } from "../../lib/safe/canonical";
 import { hermetic } from "../guards/hermetic";
 import { batch, DAY, HOUR, moduleSafe, SAFE_VERSIONS, safeIface } from "./helpers";
@@ -631,7 +632,10 @@ for (const version of SAFE_VERSIONS) {
                     // Every 24h interval ending now counts at most the allowance.
                     expect(window(t - DAY)).to.be.at.most(ETH_ALLOWANCE);
                   } catch (error) {
-                    expect(String(error)).to.contain("AllowanceExceeded");
+                    const data = revertData(error);
+                    expect(data && f.module.interface.parseError(data)?.name, String(error)).to.equal(
+                      "AllowanceExceeded",
+                    );
                     // Refused only if it would have exceeded the allowance over the last 25 hours.
                     expect(window(t - DAY - HOUR) + step.amount).to.be.greaterThan(ETH_ALLOWANCE);
                   }
