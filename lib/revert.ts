@@ -1,7 +1,6 @@
-import { Interface, type ErrorDescription } from "ethers";
+import { Interface } from "ethers";
 
-import { formatAmount } from "./format";
-import { REASONS } from "./guard/preview";
+import { explainGuardError } from "./guard/policy";
 
 /**
  * Turns a failed call into a sentence a person can act on: the toolkit's custom errors with their arguments, and
@@ -39,24 +38,6 @@ const SAFE_CODES: Record<string, string> = {
   GS301: "module guard does not implement the module guard interface",
 };
 
-function describe(error: ErrorDescription): string {
-  const a = error.args;
-  switch (error.name) {
-    case "CapExceeded":
-      return `outflow of ${formatAsset(a[0], a[1])} exceeds the remaining rolling 24h capacity of ${formatAsset(a[0], a[2])}: queue it, or wait until capacity frees up`;
-    case "DelayRequired":
-      return `this transaction must go through the queue: ${REASONS[Number(a[0])] ?? `reason #${a[0]}`}`;
-    case "TransactionForbidden":
-      return `this transaction is forbidden: ${REASONS[Number(a[0])] ?? `reason #${a[0]}`}`;
-    default:
-      return `${error.name}(${a.map(String).join(", ")})`;
-  }
-}
-
-function formatAsset(asset: string, amount: bigint): string {
-  return asset === "0x0000000000000000000000000000000000000000" ? formatAmount(amount) : `${amount} of token ${asset}`;
-}
-
 /** Finds revert data in an ethers / Hardhat error. */
 export function revertData(error: unknown): string | undefined {
   const seen = new Set<unknown>();
@@ -74,13 +55,18 @@ export function revertData(error: unknown): string | undefined {
   return walk(error);
 }
 
-/** A sentence for a revert, decoded against the given interfaces (e.g. the guard's and the modules'). */
+/**
+ * A sentence for a revert: the TreasuryGuard's errors (lib/guard/policy), then errors of the given interfaces
+ * (e.g. the modules'), then Error(string) with Safe's GS codes.
+ */
 export function explainRevert(error: unknown, interfaces: Interface[]): string {
   const data = revertData(error);
   if (data) {
+    const guardSentence = explainGuardError(data);
+    if (guardSentence) return guardSentence;
     for (const iface of interfaces) {
       const parsed = iface.parseError(data);
-      if (parsed) return describe(parsed);
+      if (parsed) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
     }
     const reason = Interface.from(["error Error(string)"]).parseError(data);
     if (reason) {

@@ -1,5 +1,7 @@
 import { Interface, ZeroAddress } from "ethers";
 
+import { formatAmount } from "../format";
+
 /** ITreasuryGuard.Verdict, in enum order. */
 export const VERDICTS = ["instant", "delayed", "forbidden"] as const;
 export type VerdictName = (typeof VERDICTS)[number];
@@ -73,7 +75,9 @@ export function describeVerdict(raw: {
   };
 }
 
-const assetName = (asset: string) => (asset === ZeroAddress ? "ETH" : asset);
+/** ETH amounts with their 18 decimals; token amounts in base units (the token's decimals are not known here). */
+export const amountOf = (asset: string, amount: bigint) =>
+  asset === ZeroAddress ? formatAmount(amount) : `${amount} base units of token ${asset}`;
 
 /**
  * A sentence for a TreasuryGuard revert (the data of a failed call or estimate), or undefined if the data is not
@@ -90,7 +94,7 @@ export function explainGuardError(revertData: string): string | undefined {
   const a = parsed.args;
   switch (parsed.name) {
     case "CapExceeded":
-      return `The guard refuses: ${a.requested} of ${assetName(a.asset)} exceeds the ${a.available} still available in the rolling 24h cap. Queue it (guard.queue) or wait.`;
+      return `The guard refuses: ${amountOf(a.asset, a.requested)} exceeds the ${amountOf(a.asset, a.available)} still available in the rolling 24h cap. Queue it (guard.queue) or wait.`;
     case "DelayRequired":
       return `The guard requires the queue: ${REASONS[Number(a.reason)]?.[1] ?? `reason ${a.reason}`}.`;
     case "TransactionForbidden":

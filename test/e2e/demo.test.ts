@@ -13,8 +13,9 @@ describe("@slow demo (npm run demo)", function () {
     expect(output).to.match(/treasury: +0xB964bA83232B007866693b6adE6050568895B28a \(deployed\)/);
     expect(output).to.match(/threshold: +2 of 3/);
     expect(output).to.match(/treasury: +10 ETH -> 8\.5 ETH/);
-    expect(output).to.match(/1 ETH: instant: moves 1 ETH, within policy/);
-    expect(output).to.match(/5 ETH: refused: outflow of 5 ETH exceeds the remaining rolling 24h capacity of 1 ETH/);
+    expect(output).to.match(/1 ETH: instant: moves 1 ETH, within the policy/);
+    expect(output).to.match(/5 ETH: delayed: moves 5 ETH; an outflow exceeds the remaining rolling 24h capacity/);
+    expect(output).to.match(/5 ETH: The guard refuses: 5 ETH exceeds the 1 ETH still available in the rolling 24h cap/);
     expect(output).to.match(/treasury still holds 7\.5 ETH/);
     expect(output).to.contain("Demo complete.");
   });

@@ -56,7 +56,7 @@ describe("lib/guard/policy", function () {
       (e: { data?: string }) => e.data ?? "0x",
     );
     expect(explainGuardError(revert)).to.equal(
-      `The guard refuses: ${parseEther("11")} of ETH exceeds the ${parseEther("10")} still available in the rolling 24h cap. Queue it (guard.queue) or wait.`,
+      "The guard refuses: 11 ETH exceeds the 10 ETH still available in the rolling 24h cap. Queue it (guard.queue) or wait.",
     );
     expect(explainGuardError("0x08c379a0")).to.equal(undefined);
   });

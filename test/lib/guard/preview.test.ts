@@ -28,32 +28,34 @@ describe("lib/guard/preview and lib/revert", function () {
     const { address, guard, stranger } = await loadFixture(guardedTreasury);
     const g = await guard.getAddress();
     const instant = await previewTransaction(hre, g, address, { to: RECIPIENT, value: parseEther("1") });
-    expect(instant).to.deep.include({ verdict: "instant", reason: "within policy" });
+    expect(instant).to.deep.include({ verdict: "instant", reason: "none" });
     expect(instant.outflows).to.deep.equal([{ asset: ZeroAddress, amount: parseEther("1") }]);
-    expect(instant.summary).to.equal("instant: moves 1 ETH, within policy");
+    expect(instant.summary).to.equal("instant: moves 1 ETH, within the policy");
 
     const overCap = await previewTransaction(hre, g, address, { to: RECIPIENT, value: parseEther("6") });
     expect(overCap.verdict).to.equal("delayed");
-    expect(overCap.summary).to.match(/^delayed .*moves 6 ETH; an outflow exceeds the remaining rolling 24h capacity/);
+    expect(overCap).to.deep.include({ verdict: "delayed", reason: "cap-exceeded" });
+    expect(overCap.summary).to.match(/^delayed: moves 6 ETH; an outflow exceeds the remaining rolling 24h capacity/);
 
     const notWhitelisted = await previewTransaction(hre, g, address, { to: stranger.address, value: 1n });
-    expect(notWhitelisted.reason).to.match(/not whitelisted/);
+    expect(notWhitelisted.reason).to.equal("recipient-not-allowed");
 
     const delegate = await previewTransaction(hre, g, address, { to: stranger.address, operation: 1 });
     expect(delegate).to.deep.include({ verdict: "forbidden" });
-    expect(delegate.summary).to.match(/^forbidden: a DELEGATECALL to a contract that is not a known Safe library/);
+    expect(delegate.reason).to.equal("delegatecall-forbidden");
+    expect(delegate.summary).to.match(/^forbidden: DELEGATECALL to a contract other than MultiSendCallOnly/);
   });
 
   it("explains the guard's refusal in a sentence with amounts", async function () {
-    const { address, guard, owners } = await loadFixture(guardedTreasury);
+    const { address, owners } = await loadFixture(guardedTreasury);
     await execSafeTx(address, { to: RECIPIENT, value: parseEther("4") }, owners);
     const error = await execSafeTx(address, { to: RECIPIENT, value: parseEther("3") }, owners).then(
       () => expect.fail("expected a revert"),
       (e: unknown) => e,
     );
     expect(revertData(error)).to.match(/^0x/);
-    expect(explainRevert(error, [guard.interface])).to.equal(
-      "outflow of 3 ETH exceeds the remaining rolling 24h capacity of 1 ETH: queue it, or wait until capacity frees up",
+    expect(explainRevert(error, [])).to.equal(
+      "The guard refuses: 3 ETH exceeds the 1 ETH still available in the rolling 24h cap. Queue it (guard.queue) or wait.",
     );
   });
 
