@@ -90,7 +90,8 @@ export function explainGuardError(revertData: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (!parsed) return undefined;
+  // parseError also knows the built-in Error(string) and Panic(uint256): those are not the guard's.
+  if (!parsed || parsed.name === "Error" || parsed.name === "Panic") return undefined;
   const a = parsed.args;
   switch (parsed.name) {
     case "CapExceeded":
