@@ -4,8 +4,10 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { z } from "zod";
 
 import { UserError } from "./errors";
-import { guardSetupHook, type GuardPolicy } from "./guard/install";
-import { deployToolkit, toolkitAddress } from "./toolkit";
+import { guardInstallCalls, type GuardPolicy } from "./guard/install";
+import { guardPolicyForModules, recoveryCalls, spendingLimitCalls, type ModuleAddresses } from "./modules/install";
+import { setupHook, type SafeCall } from "./safe/install";
+import { deployToolkit, toolkitAddress, type ToolkitContract } from "./toolkit";
 import TreasuryModule, { TREASURY_MODULE_ID } from "../deploy/modules/Treasury";
 import { canonicalContract, DEFAULT_SAFE_VERSION, SAFE_VERSIONS, type SafeVersion } from "./safe/canonical";
 import { resolveSafeSetup, type ResolvedSafeSetup } from "./safe/create";
@@ -62,24 +64,115 @@ const seconds = (what: string) =>
     .min(3600, `${what} must be at least 3600 seconds (1 hour)`)
     .max(30 * 86400, `${what} must be at most 2592000 seconds (30 days)`);
 
+/** An amount of ETH or of a token, in token units with the token's decimals (so the address stays predictable). */
+const TokenAmount = z
+  .object({
+    asset: z.string().superRefine((value, ctx) => {
+      if (value !== "ETH" && !(isAddress(value) && isLowerOrChecksummed(value) && value !== ZeroAddress)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" must be "ETH" or a token address` });
+      }
+    }),
+    amount: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount in token units, e.g. "10" or "2.5"'),
+    decimals: z.number().int().min(0).max(36).optional(),
+  })
+  .strict();
+type TokenAmountInput = z.infer<typeof TokenAmount>;
+
+function checkTokenAmount(c: TokenAmountInput, path: (string | number)[], ctx: z.RefinementCtx): void {
+  if (c.asset !== "ETH" && isAddress(c.asset) && c.decimals === undefined) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: [...path, "decimals"],
+      message: "give the token's decimals (e.g. 6 for USDC, 18 for DAI)",
+    });
+  }
+  if (c.asset === "ETH" && c.decimals !== undefined && c.decimals !== 18) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [...path, "decimals"], message: "ETH has 18 decimals" });
+  }
+  const decimals = c.asset === "ETH" ? 18 : (c.decimals ?? 18);
+  if ((c.amount.split(".")[1] ?? "").length > decimals) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: [...path, "amount"],
+      message: `has more than ${decimals} decimal places`,
+    });
+  }
+}
+
+/** Base units of a validated amount; address(0) stands for ETH. */
+function toBaseUnits(c: TokenAmountInput): { asset: string; amount: bigint } {
+  return c.asset === "ETH"
+    ? { asset: ZeroAddress, amount: parseUnits(c.amount, 18) }
+    : { asset: getAddress(c.asset), amount: parseUnits(c.amount, c.decimals) };
+}
+
+/** Delegates' allowances per rolling 24h (SpendingLimitModule). */
+const SpendingLimitSchema = z
+  .object({
+    allowances: z.array(TokenAmount.extend({ delegate: account }).strict()).min(1, "give at least one allowance"),
+    recipients: z.array(z.object({ delegate: account, recipient: account }).strict()).default([]),
+    useGuardRecipients: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((sl, ctx) => {
+    const seen = new Map<string, number>();
+    sl.allowances.forEach((a, i) => {
+      checkTokenAmount(a, ["allowances", i], ctx);
+      const key = `${a.delegate.toLowerCase()}/${a.asset === "ETH" ? a.asset : a.asset.toLowerCase()}`;
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["allowances", i],
+          message: `duplicate allowance for ${a.delegate} and ${a.asset} (also allowances[${seen.get(key)}])`,
+        });
+      } else seen.set(key, i);
+    });
+  });
+
+/** Guardians and inactivity (RecoveryModule). */
+const RecoverySchema = z
+  .object({
+    guardians: z.array(account).min(1, "give at least one guardian").max(32, "at most 32 guardians"),
+    threshold: z.number().int("must be a whole number"),
+    inactivityPeriod: z
+      .number()
+      .int()
+      .refine(
+        (v) => v === 0 || (v >= 86400 && v <= 3650 * 86400),
+        "must be 0 (social recovery) or 1 to 3650 days, in seconds",
+      ),
+    recoveryDelay: z
+      .number()
+      .int()
+      .min(3600, "must be at least 3600 seconds (1 hour)")
+      .max(365 * 86400, "must be at most 365 days, in seconds"),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const seen = new Map<string, number>();
+    r.guardians.forEach((g, i) => {
+      const key = g.toLowerCase();
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["guardians", i],
+          message: `duplicate guardian ${g} (also guardians[${seen.get(key)}])`,
+        });
+      } else seen.set(key, i);
+    });
+    if (r.threshold < 1 || r.threshold > r.guardians.length) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["threshold"],
+        message: `must be between 1 and the number of guardians (${r.guardians.length}), got ${r.threshold}`,
+      });
+    }
+  });
+
 /** The TreasuryGuard's initial policy, installed in the Safe's creation transaction. */
 const GuardSchema = z
   .object({
-    caps: z
-      .array(
-        z
-          .object({
-            asset: z.string().superRefine((value, ctx) => {
-              if (value !== "ETH" && !(isAddress(value) && isLowerOrChecksummed(value) && value !== ZeroAddress)) {
-                ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" must be "ETH" or a token address` });
-              }
-            }),
-            amount: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount in token units, e.g. "10" or "2.5"'),
-            decimals: z.number().int().min(0).max(36).optional(),
-          })
-          .strict(),
-      )
-      .default([]),
+    caps: z.array(TokenAmount).default([]),
     recipients: z.array(account).default([]),
     trustedTargets: z.array(account).default([]),
     trustedSelectors: z
@@ -105,25 +198,7 @@ const GuardSchema = z
           message: `duplicate cap for ${c.asset} (also caps[${seen.get(key)}])`,
         });
       } else seen.set(key, i);
-      if (c.asset !== "ETH" && isAddress(c.asset) && c.decimals === undefined) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["caps", i, "decimals"],
-          message: "give the token's decimals (e.g. 6 for USDC, 18 for DAI)",
-        });
-      }
-      const decimals = c.asset === "ETH" ? 18 : (c.decimals ?? 18);
-      if (c.asset === "ETH" && c.decimals !== undefined && c.decimals !== 18) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["caps", i, "decimals"], message: "ETH has 18 decimals" });
-      }
-      const fraction = c.amount.split(".")[1] ?? "";
-      if (fraction.length > decimals) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["caps", i, "amount"],
-          message: `has more than ${decimals} decimal places`,
-        });
-      }
+      checkTokenAmount(c, ["caps", i], ctx);
     });
   });
 
@@ -150,6 +225,8 @@ const TreasuryParamsSchema = z
       .regex(/^0x([0-9a-fA-F]{2})*$/, "must be 0x-prefixed hex bytes")
       .optional(),
     guard: GuardSchema.optional(),
+    spendingLimit: SpendingLimitSchema.optional(),
+    recovery: RecoverySchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -172,11 +249,18 @@ const TreasuryParamsSchema = z
         message: `must be between 1 and the number of owners (${p.owners.length}), got ${p.threshold}`,
       });
     }
-    if (p.guard && p.setupTo !== undefined) {
+    if (p.spendingLimit?.useGuardRecipients && !p.guard) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["spendingLimit", "useGuardRecipients"],
+        message: "needs a guard section: the guard's recipient whitelist is what it refers to",
+      });
+    }
+    if ((p.guard || p.spendingLimit || p.recovery) && p.setupTo !== undefined) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ["setupTo"],
-        message: "the guard is installed through the setup hook: give either guard or setupTo/setupData",
+        message: "guard and modules are installed through the setup hook: give them or setupTo/setupData, not both",
       });
     }
     if ((p.setupTo === undefined) !== (p.setupData === undefined)) {
@@ -225,10 +309,10 @@ export function readTreasuryParams(file: string): TreasuryParams {
 /** The guard section as the policy lib/guard/install.ts writes (amounts in base units). */
 export function guardPolicy(guard: NonNullable<TreasuryParams["guard"]>): GuardPolicy {
   return {
-    caps: guard.caps.map((c) => ({
-      asset: c.asset === "ETH" ? ZeroAddress : getAddress(c.asset),
-      cap: parseUnits(c.amount, c.asset === "ETH" ? 18 : c.decimals),
-    })),
+    caps: guard.caps.map((c) => {
+      const { asset, amount } = toBaseUnits(c);
+      return { asset, cap: amount };
+    }),
     recipients: guard.recipients.map((r) => getAddress(r)),
     trustedTargets: guard.trustedTargets.map((t) => getAddress(t)),
     trustedSelectors: guard.trustedSelectors.map((t) => ({ target: getAddress(t.target), selector: t.selector })),
@@ -241,6 +325,8 @@ export function guardPolicy(guard: NonNullable<TreasuryParams["guard"]>): GuardP
 /** Addresses of the toolkit singletons the parameters install (the same on every chain). */
 export interface ToolkitAddresses {
   guard?: string;
+  spendingLimit?: string;
+  recovery?: string;
 }
 
 /** Resolves the toolkit singletons the parameters need (reads compiled artifacts, not the chain). */
@@ -248,22 +334,92 @@ export async function toolkitAddressesFor(
   hre: HardhatRuntimeEnvironment,
   params: TreasuryParams,
 ): Promise<ToolkitAddresses> {
-  return params.guard ? { guard: await toolkitAddress(hre, "TreasuryGuard") } : {};
+  return {
+    ...(params.guard ? { guard: await toolkitAddress(hre, "TreasuryGuard") } : {}),
+    ...(params.spendingLimit ? { spendingLimit: await toolkitAddress(hre, "SpendingLimitModule") } : {}),
+    ...(params.recovery ? { recovery: await toolkitAddress(hre, "RecoveryModule") } : {}),
+  };
+}
+
+/** The toolkit singletons a treasury's parameters install. */
+export function toolkitContractsFor(params: TreasuryParams): ToolkitContract[] {
+  return [
+    ...(params.guard ? (["TreasuryGuard"] as const) : []),
+    ...(params.spendingLimit ? (["SpendingLimitModule"] as const) : []),
+    ...(params.recovery ? (["RecoveryModule"] as const) : []),
+  ];
+}
+
+function need(address: string | undefined, what: string): string {
+  if (!address) throw new Error(`treasurySetup: the parameters install the ${what}; pass its address`);
+  return address;
+}
+
+/**
+ * Every call the creation transaction makes: modules first (enabled and configured), then the guard, whose policy
+ * also learns about the modules, switched on last.
+ */
+export function treasuryInstallCalls(params: TreasuryParams, toolkit: ToolkitAddresses): SafeCall[] {
+  const calls: SafeCall[] = [];
+  const guard = params.guard ? need(toolkit.guard, "TreasuryGuard") : undefined;
+  const modules: ModuleAddresses = { guard };
+  if (params.spendingLimit) {
+    modules.spendingLimit = need(toolkit.spendingLimit, "SpendingLimitModule");
+    calls.push(
+      ...spendingLimitCalls(
+        modules.spendingLimit,
+        {
+          allowances: params.spendingLimit.allowances.map((a) => {
+            const { asset, amount } = toBaseUnits(a);
+            return { delegate: getAddress(a.delegate), asset, amount };
+          }),
+          recipients: params.spendingLimit.recipients.map((r) => ({
+            delegate: getAddress(r.delegate),
+            recipient: getAddress(r.recipient),
+          })),
+          useGuardRecipients: params.spendingLimit.useGuardRecipients,
+        },
+        guard,
+      ),
+    );
+  }
+  if (params.recovery) {
+    modules.recovery = need(toolkit.recovery, "RecoveryModule");
+    calls.push(
+      ...recoveryCalls(
+        modules.recovery,
+        { ...params.recovery, guardians: params.recovery.guardians.map((g) => getAddress(g)) },
+        guard,
+      ),
+    );
+  }
+  if (params.guard && guard) {
+    const policy = guardPolicy(params.guard);
+    const forModules = guardPolicyForModules(modules);
+    calls.push(
+      ...guardInstallCalls(guard, params.safeVersion, {
+        ...policy,
+        recoveryModule: policy.recoveryModule ?? forModules.recoveryModule,
+        trustedSelectors: [...(policy.trustedSelectors ?? []), ...forModules.trustedSelectors],
+      }),
+    );
+  }
+  return calls;
 }
 
 export type TreasurySetup = ResolvedSafeSetup & { fallbackHandler: string; setupTo: string; setupData: string };
 
 /**
  * The deterministic Safe setup the parameters describe (address predicted without touching a chain). With a
- * guard section, the creation transaction installs the TreasuryGuard (module, module guard on 1.5.0, guard) and
- * its initial policy through Safe.setup's hook.
+ * guard, spendingLimit or recovery section, the creation transaction installs them through Safe.setup's hook
+ * (see treasuryInstallCalls).
  */
 export function treasurySetup(params: TreasuryParams, toolkit: ToolkitAddresses = {}): TreasurySetup {
   const fallbackHandler = canonicalContract(params.safeVersion, "compatibilityFallbackHandler").address;
   let hook = { to: params.setupTo, data: params.setupData };
-  if (params.guard) {
-    if (!toolkit.guard) throw new Error("treasurySetup: the parameters install a guard; pass its address");
-    const { setupTo, setupData } = guardSetupHook(toolkit.guard, params.safeVersion, guardPolicy(params.guard));
+  const calls = treasuryInstallCalls(params, toolkit);
+  if (calls.length > 0) {
+    const { setupTo, setupData } = setupHook(calls);
     hook = { to: setupTo, data: setupData };
   }
   return {
@@ -317,7 +473,8 @@ export async function deployTreasury(
       );
     }
   }
-  if (params.guard) await deployToolkit(hre, ["TreasuryGuard"]);
+  const toolkit = toolkitContractsFor(params);
+  if (toolkit.length > 0) await deployToolkit(hre, toolkit);
   const { treasury } = await hre.ignition.deploy(TreasuryModule, {
     parameters: {
       [TREASURY_MODULE_ID]: {

@@ -530,7 +530,7 @@ for (const version of SAFE_VERSIONS) {
         expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(parseEther("100"));
       });
 
-      it(`a delegate-sent ERC20 transfer to a whitelisted recipient costs at most ${GAS_TARGET} gas within an hour`, async function () {
+      it(`a delegate-sent ERC20 transfer to a whitelisted recipient costs at most ${GAS_TARGET} gas within an hour @gas`, async function () {
         const f = await loadFixture(fixture);
         const spend = async (amount: bigint) =>
           (await (
