@@ -64,6 +64,42 @@ const seconds = (what: string) =>
     .min(3600, `${what} must be at least 3600 seconds (1 hour)`)
     .max(30 * 86400, `${what} must be at most 2592000 seconds (30 days)`);
 
+/** Reports every repeat of a key in a list, naming both positions. */
+function checkUnique<T>(
+  items: T[],
+  key: (item: T) => string | undefined,
+  where: string,
+  what: (item: T) => string,
+  ctx: z.RefinementCtx,
+  field?: string,
+): void {
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    if (k === undefined) return;
+    if (seen.has(k)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: field ? [where, i, field] : [where, i],
+        message: `duplicate ${what(item)} (also ${where}[${seen.get(k)}])`,
+      });
+    } else seen.set(k, i);
+  });
+}
+
+/** A threshold must be between 1 and the size of the set it counts. */
+function checkThreshold(threshold: number, count: number, members: string, ctx: z.RefinementCtx): void {
+  if (threshold < 1 || threshold > count) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ["threshold"],
+      message: `must be between 1 and the number of ${members} (${count}), got ${threshold}`,
+    });
+  }
+}
+
+const assetKey = (asset: string) => (asset === "ETH" ? asset : asset.toLowerCase());
+
 /** An amount of ETH or of a token, in token units with the token's decimals (so the address stays predictable). */
 const TokenAmount = z
   .object({
@@ -115,18 +151,14 @@ const SpendingLimitSchema = z
   })
   .strict()
   .superRefine((sl, ctx) => {
-    const seen = new Map<string, number>();
-    sl.allowances.forEach((a, i) => {
-      checkTokenAmount(a, ["allowances", i], ctx);
-      const key = `${a.delegate.toLowerCase()}/${a.asset === "ETH" ? a.asset : a.asset.toLowerCase()}`;
-      if (seen.has(key)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["allowances", i],
-          message: `duplicate allowance for ${a.delegate} and ${a.asset} (also allowances[${seen.get(key)}])`,
-        });
-      } else seen.set(key, i);
-    });
+    sl.allowances.forEach((a, i) => checkTokenAmount(a, ["allowances", i], ctx));
+    checkUnique(
+      sl.allowances,
+      (a) => `${a.delegate.toLowerCase()}/${assetKey(a.asset)}`,
+      "allowances",
+      (a) => `allowance for ${a.delegate} and ${a.asset}`,
+      ctx,
+    );
   });
 
 /** Guardians and inactivity (RecoveryModule). */
@@ -149,24 +181,14 @@ const RecoverySchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    const seen = new Map<string, number>();
-    r.guardians.forEach((g, i) => {
-      const key = g.toLowerCase();
-      if (seen.has(key)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["guardians", i],
-          message: `duplicate guardian ${g} (also guardians[${seen.get(key)}])`,
-        });
-      } else seen.set(key, i);
-    });
-    if (r.threshold < 1 || r.threshold > r.guardians.length) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ["threshold"],
-        message: `must be between 1 and the number of guardians (${r.guardians.length}), got ${r.threshold}`,
-      });
-    }
+    checkUnique(
+      r.guardians,
+      (g) => g.toLowerCase(),
+      "guardians",
+      (g) => `guardian ${g}`,
+      ctx,
+    );
+    checkThreshold(r.threshold, r.guardians.length, "guardians", ctx);
   });
 
 /** The TreasuryGuard's initial policy, installed in the Safe's creation transaction. */
@@ -188,18 +210,15 @@ const GuardSchema = z
   })
   .strict()
   .superRefine((g, ctx) => {
-    const seen = new Map<string, number>();
-    g.caps.forEach((c, i) => {
-      const key = c.asset === "ETH" ? c.asset : c.asset.toLowerCase();
-      if (seen.has(key)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["caps", i, "asset"],
-          message: `duplicate cap for ${c.asset} (also caps[${seen.get(key)}])`,
-        });
-      } else seen.set(key, i);
-      checkTokenAmount(c, ["caps", i], ctx);
-    });
+    g.caps.forEach((c, i) => checkTokenAmount(c, ["caps", i], ctx));
+    checkUnique(
+      g.caps,
+      (c) => assetKey(c.asset),
+      "caps",
+      (c) => `cap for ${c.asset}`,
+      ctx,
+      "asset",
+    );
   });
 
 function isLowerOrChecksummed(value: string): boolean {
@@ -230,25 +249,14 @@ const TreasuryParamsSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    const seen = new Map<string, number>();
-    p.owners.forEach((o, i) => {
-      if (!isAddress(o)) return;
-      const key = o.toLowerCase();
-      if (seen.has(key)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["owners", i],
-          message: `duplicate owner ${o} (also owners[${seen.get(key)}])`,
-        });
-      } else seen.set(key, i);
-    });
-    if (p.threshold < 1 || p.threshold > p.owners.length) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ["threshold"],
-        message: `must be between 1 and the number of owners (${p.owners.length}), got ${p.threshold}`,
-      });
-    }
+    checkUnique(
+      p.owners,
+      (o) => (isAddress(o) ? o.toLowerCase() : undefined),
+      "owners",
+      (o) => `owner ${o}`,
+      ctx,
+    );
+    checkThreshold(p.threshold, p.owners.length, "owners", ctx);
     if (p.spendingLimit?.useGuardRecipients && !p.guard) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

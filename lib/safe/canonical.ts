@@ -81,30 +81,22 @@ const SOURCES: Record<SafeContractName, { lookup: Lookup; artifact: string }> = 
 };
 
 /** Which contracts the bootstrap deploys for each version, in deployment order. */
+const BOOTSTRAP_1_5_0: readonly SafeContractName[] = [
+  "safe",
+  "safeL2",
+  "safeProxyFactory",
+  "multiSend",
+  "multiSendCallOnly",
+  "compatibilityFallbackHandler",
+  "signMessageLib",
+  "createCall",
+  "simulateTxAccessor",
+  "safeMigration",
+];
 export const BOOTSTRAP_SET: Record<SafeVersion, readonly SafeContractName[]> = {
-  "1.5.0": [
-    "safe",
-    "safeL2",
-    "safeProxyFactory",
-    "multiSend",
-    "multiSendCallOnly",
-    "compatibilityFallbackHandler",
-    "signMessageLib",
-    "createCall",
-    "simulateTxAccessor",
-    "safeMigration",
-  ],
-  "1.4.1": [
-    "safe",
-    "safeL2",
-    "safeProxyFactory",
-    "multiSend",
-    "multiSendCallOnly",
-    "compatibilityFallbackHandler",
-    "signMessageLib",
-    "createCall",
-    "simulateTxAccessor",
-  ],
+  "1.5.0": BOOTSTRAP_1_5_0,
+  // SafeMigration is new in 1.5.0; everything else exists in both.
+  "1.4.1": BOOTSTRAP_1_5_0.filter((name) => name !== "safeMigration"),
 };
 
 /** The Safe singleton factory (same address on every chain that has it). */
