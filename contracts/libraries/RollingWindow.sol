@@ -169,7 +169,18 @@ library RollingWindow {
         uint256 amount,
         uint256 timestamp
     ) internal returns (bool ok, uint256 availableBefore) {
-        return trySpend(window, cap, amount, timestamp, window.header >> _EXTRA_SHIFT);
+        // The projected header carries `extra` over, so it is written back as is (no second read of the header).
+        Projection memory p = _project(window, timestamp);
+        uint256 header = p.header;
+        availableBefore = _available(header & _AMOUNT_MASK, cap);
+        if (amount > availableBefore) return (false, availableBefore);
+        if (amount == 0) return (true, availableBefore);
+        _storeRolled(window, p);
+        // As in the trySpend below: both fields stay within 96 bits.
+        unchecked {
+            window.header = header + amount + (amount << _CURRENT_SHIFT);
+        }
+        ok = true;
     }
 
     /**
@@ -264,7 +275,8 @@ library RollingWindow {
             }
             return p;
         }
-        uint256 bitmap = window.bitmap;
+        uint256 storedBitmap = window.bitmap;
+        uint256 bitmap = storedBitmap;
         // Ring hours hour-24 .. hour-25+gap leave the window (gap of them, 1 <= gap <= 24). Their ring indexes are
         // the circular range starting at (hour - 24) % 24 == hour % 24.
         uint256 start = hour % RING;
@@ -284,7 +296,7 @@ library RollingWindow {
         p.header |= total;
         // The sentinel bit keeps the slot non-zero once written (no zero -> non-zero writes after the first).
         bitmap |= _BITMAP_SENTINEL;
-        p.bitmapChanged = bitmap != window.bitmap;
+        p.bitmapChanged = bitmap != storedBitmap;
         p.bitmap = bitmap;
     }
 
@@ -301,9 +313,13 @@ library RollingWindow {
         uint256 start,
         uint256 length
     ) private view returns (uint256 sum) {
-        for (uint256 i; i < length; ++i) {
-            uint256 index = (start + i) % RING;
-            if ((bitmap >> index) & 1 != 0) sum += window.ring[index];
+        // i < length <= 24 and start < 24, so the index arithmetic cannot overflow. A ring slot holds an amount
+        // below 2^96 and at most 24 are added, so `sum` stays below 2^101.
+        unchecked {
+            for (uint256 i; i < length; ++i) {
+                uint256 index = (start + i) % RING;
+                if ((bitmap >> index) & 1 != 0) sum += window.ring[index];
+            }
         }
     }
 
