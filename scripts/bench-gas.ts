@@ -9,18 +9,16 @@
  *
  *   npx hardhat run scripts/bench-gas.ts            (prints a Markdown table; `--json` via BENCH_JSON=1)
  */
-import { encodeMultiSendData } from "@safe-global/protocol-kit";
 import { Interface, parseEther, ZeroAddress } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre, { ethers } from "hardhat";
 
 import { bootstrapSafeContracts } from "../lib/bootstrap";
-import { canonicalAddresses } from "../lib/safe/canonical";
 import { createSafe } from "../lib/safe/create";
+import { installBatch, type SafeCall } from "../lib/safe/install";
 import { execSafeTx, type SafeTxInput } from "../lib/safe/prevalidated";
 
 const erc20 = new Interface(["function transfer(address,uint256)"]);
-const multiSend = new Interface(["function multiSend(bytes)"]);
 const safeIface = new Interface([
   "function enableModule(address)",
   "function setGuard(address)",
@@ -38,7 +36,6 @@ interface Row {
 async function main() {
   await bootstrapSafeContracts(hre);
   const [owner] = await ethers.getSigners();
-  const addresses = canonicalAddresses("1.5.0");
   const guard = await ethers.deployContract("TreasuryGuard");
   const token = await ethers.deployContract("TestERC20");
   const guardAddress = await guard.getAddress();
@@ -62,15 +59,8 @@ async function main() {
     { to: guarded, data: safeIface.encodeFunctionData("setModuleGuard", [guardAddress]) },
     { to: guarded, data: safeIface.encodeFunctionData("setGuard", [guardAddress]) },
   ];
-  const toBatch = (calls: { to: string; value?: bigint; data: string }[]): SafeTxInput => ({
-    to: addresses.multiSendCallOnly!,
-    operation: 1,
-    data: multiSend.encodeFunctionData("multiSend", [
-      encodeMultiSendData(
-        calls.map((c) => ({ to: c.to, value: (c.value ?? 0n).toString(), data: c.data, operation: 0 })),
-      ),
-    ]),
-  });
+  // Every batch here calls other contracts or names the Safe explicitly, so the `self` address is not used.
+  const toBatch = (calls: SafeCall[]): SafeTxInput => installBatch(ZeroAddress, calls, "1.5.0");
   await (await execSafeTx(guarded, toBatch(setup), [owner])).wait();
 
   const gasOf = async (safe: string, tx: SafeTxInput) => (await (await execSafeTx(safe, tx, [owner])).wait())!.gasUsed;

@@ -169,18 +169,10 @@ library RollingWindow {
         uint256 amount,
         uint256 timestamp
     ) internal returns (bool ok, uint256 availableBefore) {
+        uint256 header;
+        (ok, availableBefore, header) = _count(window, cap, amount, timestamp);
         // The projected header carries `extra` over, so it is written back as is (no second read of the header).
-        Projection memory p = _project(window, timestamp);
-        uint256 header = p.header;
-        availableBefore = _available(header & _AMOUNT_MASK, cap);
-        if (amount > availableBefore) return (false, availableBefore);
-        if (amount == 0) return (true, availableBefore);
-        _storeRolled(window, p);
-        // As in the trySpend below: both fields stay within 96 bits.
-        unchecked {
-            window.header = header + amount + (amount << _CURRENT_SHIFT);
-        }
-        ok = true;
+        if (header != 0) window.header = header;
     }
 
     /**
@@ -194,19 +186,11 @@ library RollingWindow {
         uint256 timestamp,
         uint256 newExtra
     ) internal returns (bool ok, uint256 availableBefore) {
-        Projection memory p = _project(window, timestamp);
-        uint256 header = p.header;
-        availableBefore = _available(header & _AMOUNT_MASK, cap);
-        if (amount > availableBefore) return (false, availableBefore);
-        if (amount == 0) return (true, availableBefore);
-        _storeRolled(window, p);
-        // total + amount <= min(cap, MAX_AMOUNT) and current <= total, so both fields stay within 96 bits and the
-        // additions below neither overflow nor carry into the neighbouring field.
-        unchecked {
-            header += amount + (amount << _CURRENT_SHIFT);
+        uint256 header;
+        (ok, availableBefore, header) = _count(window, cap, amount, timestamp);
+        if (header != 0) {
+            window.header = (header & ~(_EXTRA_MASK << _EXTRA_SHIFT)) | ((newExtra & _EXTRA_MASK) << _EXTRA_SHIFT);
         }
-        window.header = (header & ~(_EXTRA_MASK << _EXTRA_SHIFT)) | ((newExtra & _EXTRA_MASK) << _EXTRA_SHIFT);
-        ok = true;
     }
 
     /// @notice Counts `amount` at `timestamp`, reverting with RollingWindowCapExceeded if it does not fit under `cap`.
@@ -334,5 +318,30 @@ library RollingWindow {
 
     function _clampCap(uint256 cap) private pure returns (uint256) {
         return cap > MAX_AMOUNT ? MAX_AMOUNT : cap;
+    }
+
+    /**
+     * @dev The check and the counting shared by both trySpend variants: rolls the window to `timestamp`, and if
+     *      `amount` (> 0) fits, stores the rolled buckets and returns the header to write, else 0 (nothing to write:
+     *      a refused or zero spend). A header to write is never 0, as its total includes `amount`.
+     */
+    function _count(
+        Window storage window,
+        uint256 cap,
+        uint256 amount,
+        uint256 timestamp
+    ) private returns (bool ok, uint256 availableBefore, uint256 header) {
+        Projection memory p = _project(window, timestamp);
+        availableBefore = _available(p.header & _AMOUNT_MASK, cap);
+        if (amount > availableBefore) return (false, availableBefore, 0);
+        if (amount == 0) return (true, availableBefore, 0);
+        _storeRolled(window, p);
+        header = p.header;
+        // total + amount <= min(cap, MAX_AMOUNT) and current <= total, so both fields stay within 96 bits and the
+        // additions below neither overflow nor carry into the neighbouring field.
+        unchecked {
+            header += amount + (amount << _CURRENT_SHIFT);
+        }
+        ok = true;
     }
 }

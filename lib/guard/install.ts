@@ -1,9 +1,8 @@
-import { encodeMultiSendData } from "@safe-global/protocol-kit";
 import type { MetaTransactionData } from "@safe-global/types-kit";
 import { Interface } from "ethers";
 
-import { canonicalContract, type SafeVersion } from "../safe/canonical";
-import { installTransactions, SAFE_SELF, setupHook, type SafeCall } from "../safe/install";
+import type { SafeVersion } from "../safe/canonical";
+import { installBatch, installTransactions, SAFE_SELF, setupHook, type SafeCall } from "../safe/install";
 
 /** The TreasuryGuard's policy setters (ITreasuryGuard), as the Safe calls them. */
 export const treasuryGuardInterface = new Interface([
@@ -89,19 +88,7 @@ export function guardInstallTransactions(
   return installTransactions(safeAddress, guardInstallCalls(guard, version, policy));
 }
 
-/**
- * The same as one Safe transaction: a DELEGATECALL to the canonical MultiSendCallOnly of the Safe's version, with
- * protocol-kit's MultiSend encoding. For an existing Safe that has no TreasuryGuard yet (or via its queue).
- */
-export function guardInstallBatch(
-  safeAddress: string,
-  guard: string,
-  version: SafeVersion,
-  policy: GuardPolicy = {},
-): { to: string; value: bigint; data: string; operation: 1 } {
-  const multiSend = canonicalContract(version, "multiSendCallOnly");
-  const data = new Interface(multiSend.abi as never).encodeFunctionData("multiSend", [
-    encodeMultiSendData(guardInstallTransactions(safeAddress, guard, version, policy)),
-  ]);
-  return { to: multiSend.address, value: 0n, data, operation: 1 };
+/** The same as one Safe transaction (DELEGATECALL to MultiSendCallOnly), for an existing Safe with no TreasuryGuard yet. */
+export function guardInstallBatch(safeAddress: string, guard: string, version: SafeVersion, policy: GuardPolicy = {}) {
+  return installBatch(safeAddress, guardInstallCalls(guard, version, policy), version);
 }

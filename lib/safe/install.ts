@@ -2,7 +2,7 @@ import { encodeMultiSendData } from "@safe-global/protocol-kit";
 import type { MetaTransactionData } from "@safe-global/types-kit";
 import { Interface, ZeroAddress } from "ethers";
 
-import { canonicalContract } from "./canonical";
+import { canonicalContract, type SafeVersion } from "./canonical";
 
 /**
  * Stands for "the Safe itself" in a SafeCall. At creation the Safe's address is not known yet (it depends on
@@ -31,18 +31,36 @@ function toMeta(calls: SafeCall[], self: string): MetaTransactionData[] {
   }));
 }
 
+/** `multiSend(calls)` on the canonical MultiSendCallOnly of `version`, with protocol-kit's MultiSend encoding. */
+function multiSendCallOnly(calls: SafeCall[], self: string, version: SafeVersion): { to: string; data: string } {
+  if (calls.length === 0) throw new Error("an install batch needs at least one call");
+  const multiSend = canonicalContract(version, "multiSendCallOnly");
+  const data = new Interface(multiSend.abi as never).encodeFunctionData("multiSend", [
+    encodeMultiSendData(toMeta(calls, self)),
+  ]);
+  return { to: multiSend.address, data };
+}
+
 /**
  * Safe.setup's `to`/`data` hook for installing in the creation transaction: the new Safe delegatecalls the
  * canonical MultiSendCallOnly v1.5.0, which makes each call from the Safe's own address. The v1.5.0 library is
  * used for Safes of either version: it is stateless, and only it resolves SAFE_SELF.
  */
 export function setupHook(calls: SafeCall[]): { setupTo: string; setupData: string } {
-  if (calls.length === 0) throw new Error("setupHook needs at least one call");
-  const multiSend = canonicalContract("1.5.0", "multiSendCallOnly");
-  const data = new Interface(multiSend.abi as never).encodeFunctionData("multiSend", [
-    encodeMultiSendData(toMeta(calls, SAFE_SELF)),
-  ]);
-  return { setupTo: multiSend.address, setupData: data };
+  const { to, data } = multiSendCallOnly(calls, SAFE_SELF, "1.5.0");
+  return { setupTo: to, setupData: data };
+}
+
+/**
+ * The same calls as one Safe transaction for an existing Safe: a DELEGATECALL to its version's MultiSendCallOnly
+ * (for execution with pre-validated signatures; people use installTransactions through protocol-kit).
+ */
+export function installBatch(
+  safeAddress: string,
+  calls: SafeCall[],
+  version: SafeVersion,
+): { to: string; value: bigint; data: string; operation: 1 } {
+  return { ...multiSendCallOnly(calls, safeAddress, version), value: 0n, operation: 1 };
 }
 
 /**

@@ -47,7 +47,8 @@ export async function execSafeTx(
   const sender = executor ?? owners[0];
   const senderAddress = await sender.getAddress();
   const nonce: bigint = await safe.nonce();
-  const hash: string = await safe.getTransactionHash(
+  // The SafeTx fields in Safe's parameter order, shared by getTransactionHash and execTransaction.
+  const fields = [
     tx.to,
     tx.value,
     tx.data,
@@ -57,8 +58,8 @@ export async function execSafeTx(
     tx.gasPrice,
     tx.gasToken,
     tx.refundReceiver,
-    nonce,
-  );
+  ] as const;
+  const hash: string = await safe.getTransactionHash(...fields, nonce);
   const addresses = await Promise.all(owners.map((o) => o.getAddress()));
   for (const [i, owner] of owners.entries()) {
     if (addresses[i].toLowerCase() !== senderAddress.toLowerCase()) {
@@ -71,16 +72,5 @@ export async function execSafeTx(
       .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
       .map((a) => zeroPadValue(a, 32).slice(2) + "0".repeat(64) + "01")
       .join("");
-  return (safe.connect(sender) as Contract).execTransaction(
-    tx.to,
-    tx.value,
-    tx.data,
-    tx.operation,
-    tx.safeTxGas,
-    tx.baseGas,
-    tx.gasPrice,
-    tx.gasToken,
-    tx.refundReceiver,
-    signatures,
-  );
+  return (safe.connect(sender) as Contract).execTransaction(...fields, signatures);
 }

@@ -4,7 +4,7 @@ import { parseEther, ZeroAddress } from "ethers";
 import hre, { ethers } from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
-import { guardInstallBatch, guardSetupHook, type GuardPolicy } from "../../lib/guard/install";
+import { guardInstallBatch, guardSetupHook, treasuryGuardInterface, type GuardPolicy } from "../../lib/guard/install";
 import { SAFE_VERSIONS } from "../../lib/safe/canonical";
 import { createSafe } from "../../lib/safe/create";
 import { execSafeTx, safeAt } from "../fixtures/safe";
@@ -17,6 +17,18 @@ async function chain() {
   const guard = await ethers.deployContract("TreasuryGuard");
   return { signers, guard, guardAddress: await guard.getAddress() };
 }
+
+describe("lib/guard/install fragments", function () {
+  it("encodes only functions the compiled TreasuryGuard has, with the same selectors", async function () {
+    const compiled = (await ethers.getContractFactory("TreasuryGuard")).interface;
+    let checked = 0;
+    treasuryGuardInterface.forEachFunction((f) => {
+      expect(compiled.getFunction(f.name)?.selector, f.name).to.equal(f.selector);
+      checked += 1;
+    });
+    expect(checked).to.equal(7);
+  });
+});
 
 for (const version of SAFE_VERSIONS) {
   describe(`lib/guard/install (Safe ${version})`, function () {
