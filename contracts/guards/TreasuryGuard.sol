@@ -82,18 +82,19 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     /// @notice Most assets a Safe can ever give a cap (bounds the lastActivity view, see _assets).
     uint256 public constant MAX_ASSETS = 32;
 
-    // Layout of the 40-bit `extra` field of each rolling window header (hot: read with the window, one slot):
-    // cap mantissa (21 bits) | cap exponent (6 bits) << 21 | activity mark valid (1 bit) << 27 | activity second
-    // within the header's hour (12 bits) << 28. The effective cap is mantissa * 10^exponent: the cap set by the Safe
+    // Layout of the 35-bit `extra` field of each rolling window header (hot: read with the window, one slot):
+    // cap mantissa (21 bits) | cap exponent (5 bits) << 21 | activity mark valid (1 bit) << 26 | activity minute
+    // within the header's hour (6 bits) << 27. The effective cap is mantissa * 10^exponent: the cap set by the Safe
     // rounded down to 21 bits of decimal mantissa (exact for every cap with at most 6 significant digits).
     uint256 private constant _MANTISSA_BITS = 21;
     uint256 private constant _MANTISSA_MAX = (1 << 21) - 1;
-    uint256 private constant _EXPONENT_MASK = (1 << 6) - 1;
-    uint256 private constant _CAP_MASK = (1 << 27) - 1;
-    uint256 private constant _MARK_VALID = 1 << 27;
-    uint256 private constant _MARK_SHIFT = 28;
-    /// @dev Encodes "at least RollingWindow.MAX_AMOUNT": 1 * 10^63.
-    uint256 private constant _CAP_UNBOUNDED = (63 << 21) | 1;
+    uint256 private constant _EXPONENT_MASK = (1 << 5) - 1;
+    uint256 private constant _CAP_MASK = (1 << 26) - 1;
+    uint256 private constant _MARK_VALID = 1 << 26;
+    uint256 private constant _MARK_SHIFT = 27;
+    uint256 private constant _MARK_MASK = (1 << 6) - 1;
+    /// @dev Encodes "at least RollingWindow.MAX_AMOUNT" (about 7.9e28): 1 * 10^29.
+    uint256 private constant _CAP_UNBOUNDED = (29 << 21) | 1;
 
     /// @dev Transient storage namespace of the per-Safe context stacks: keccak256("TreasuryGuard.context") - 1.
     bytes32 private constant _CONTEXT_NAMESPACE = bytes32(uint256(keccak256("TreasuryGuard.context")) - 1);
@@ -112,7 +113,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     ///      queued counts transactions, one per Safe transaction, so it cannot reach 2^64.
     ///      Owner activity is recorded here only by transactions that count no outflow; a transaction that counts
     ///      outflows marks the windows it writes anyway (see the `extra` layout), which keeps the hot path at one
-    ///      storage write. lastActivity(safe) is the latest of both.
+    ///      storage write. A mark keeps the minute only and stands for the end of that minute (capped at now), so
+    ///      lastActivity(safe), the latest of both, is never earlier than the activity and at most 59 s later.
     struct SafeState {
         uint40 lastActivity;
         uint32 delay; // 0: DEFAULT_DELAY
@@ -258,6 +260,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         _caps[safe][asset] = cap;
         RollingWindow.Window storage window = _windows[safe][asset];
         window.setExtra((window.extra() & ~_CAP_MASK) | _encodeCap(cap));
+        // Pays the ring's first writes now rather than in the asset's first day of payments (once per asset).
+        if (cap != 0) window.prepare();
         emit CapChanged(safe, asset, oldCap, cap);
     }
 
@@ -1113,14 +1117,20 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         return (exponent << _MANTISSA_BITS) | cap;
     }
 
-    /// @dev mantissa < 2^21 and 10^63 < 2^210: the product cannot overflow.
+    /// @dev mantissa < 2^21 and exponent < 32 (10^31 < 2^104): the product cannot overflow.
     function _decodeCap(uint256 extra) private pure returns (uint256) {
         return (extra & _MANTISSA_MAX) * 10 ** ((extra >> _MANTISSA_BITS) & _EXPONENT_MASK);
     }
 
-    /// @dev `extra` with an activity mark at block.timestamp (the window is written in the current hour).
+    /// @dev `extra` with an activity mark at block.timestamp's minute (the window is written in the current hour).
     function _mark(uint256 extra) private view returns (uint256) {
-        return (extra & _CAP_MASK) | _MARK_VALID | ((block.timestamp % RollingWindow.BUCKET) << _MARK_SHIFT);
+        return (extra & _CAP_MASK) | _MARK_VALID | (((block.timestamp % RollingWindow.BUCKET) / 60) << _MARK_SHIFT);
+    }
+
+    /// @dev The time a valid mark stands for: the end of its minute (never earlier than the activity), or now.
+    function _markedAt(uint256 hour, uint256 extra) private view returns (uint256 marked) {
+        marked = hour * RollingWindow.BUCKET + ((extra >> _MARK_SHIFT) & _MARK_MASK) * 60 + 59;
+        if (marked > block.timestamp) marked = block.timestamp;
     }
 
     /// @dev `extra` for a module write: the mark stays if the window stays in its hour, else moves to the Safe slot.
@@ -1128,7 +1138,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (extra & _MARK_VALID == 0) return extra;
         uint256 hour = window.lastHour();
         if (hour == block.timestamp / RollingWindow.BUCKET) return extra;
-        uint256 marked = hour * RollingWindow.BUCKET + (extra >> _MARK_SHIFT);
+        uint256 marked = _markedAt(hour, extra);
         SafeState storage state = _safes[safe];
         if (marked > state.lastActivity) state.lastActivity = uint40(marked);
         return extra & _CAP_MASK;
@@ -1143,7 +1153,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             RollingWindow.Window storage window = _windows[safe][assets[i]];
             uint256 extra = window.extra();
             if (extra & _MARK_VALID == 0) continue;
-            uint256 marked = window.lastHour() * RollingWindow.BUCKET + (extra >> _MARK_SHIFT);
+            uint256 marked = _markedAt(window.lastHour(), extra);
             if (marked > latest) latest = uint64(marked);
         }
     }

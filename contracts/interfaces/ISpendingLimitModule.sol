@@ -67,7 +67,7 @@ interface ISpendingLimitModule {
      *         for relayed signatures not yet executed (they are checked against the allowance in force). The spend
      *         history is kept, so lowering below what was spent in the window blocks spending until it rolls off.
      *         Setting 0 revokes and also bumps the delegate's nonce: its outstanding signatures are void for good.
-     *         The allowance is stored rounded down to 10 significant decimal digits (exact for amounts with at most 10,
+     *         The allowance is stored rounded down to 9 significant decimal digits (exact for amounts with at most 9,
      *         e.g. 1.5 ETH); events and getAllowance report the effective value.
      */
     function setAllowance(address delegate, address asset, uint256 allowance) external;

@@ -251,7 +251,9 @@ interface ITreasuryGuard {
     /**
      * @notice The time of `safe`'s last executed owner-signed transaction (checkTransaction), 0 if none. Module
      *         transactions and queued executions are not owner activity. Read by the RecoveryModule. Reads at most
-     *         1 + MAX_ASSETS storage slots.
+     *         1 + MAX_ASSETS storage slots. A payment records its minute only: it then reads as the end of that
+     *         minute, or as now if that is earlier. The value is never earlier than the activity, at most 59 seconds
+     *         later, and never in the future.
      */
     function lastActivity(address safe) external view returns (uint64);
 

@@ -20,17 +20,20 @@ pragma solidity 0.8.28;
  *   spend may be refused up to one hour longer than strictly needed, never allowed early. Capacity spent at time t
  *   is fully available again at t + 25h at the latest (at the start of hour floor(t/3600) + 25).
  *
- * ## Storage (26 slots per window, a spend reads only the buckets that expire)
+ * ## Storage (13 slots per window; a spend touches the header, and the first spend of an hour one ring slot more)
  * - `header` (one slot): `total` (sum of the live buckets, 96 bits) | `current` (amount of the header's hour, 96
- *   bits) | `hour` (the header's hour, 24 bits) | `extra` (40 bits the library never interprets: the caller may keep
- *   hot data there, e.g. the guard keeps its cap and activity mark; every write preserves it).
- *   A burst of spends in one hour reads and writes only the header.
- * - `bitmap` (one slot, 24 bits): which ring slots hold a live, non-empty bucket. Touched only when the hour
- *   advances.
- * - `ring[k % 24]`: the amount of past hour k, for k in hour-24 .. hour-1. When the hour advances, the buckets that
- *   leave the window are subtracted from `total` (only those whose bitmap bit is set are read) and the header's
- *   `current` is flushed into its ring slot. Ring slots are overwritten, never cleared, so after the first day a
- *   flush is always a non-zero to non-zero write.
+ *   bits) | `hour` (the header's hour, 24 bits) | `head` (hour - oldest live bucket's hour, 5 bits) | `extra` (35
+ *   bits the library never interprets: the caller may keep hot data there, e.g. the guard keeps its cap and
+ *   activity mark; every write preserves it). A burst of spends in one hour reads and writes only the header.
+ * - `ring` (12 slots, two 128-bit entries each): the entry of past hour k is half k % 2 of slot (k % 24) / 2 and
+ *   holds the hour's amount and `next`, the distance in hours to the next live bucket. The live buckets form a
+ *   list from `head` to the header's hour, so the hour change reads exactly the buckets that expire (each one once)
+ *   and never an hour without spends (an hour emptied by a refund stays in the list, with amount 0). When the hour
+ *   advances, the expired buckets are subtracted from `total` and the header's `current` is written into its ring
+ *   entry, which shares its slot with the bucket of 24 hours earlier: in steady use the hour change reads and
+ *   writes one ring slot.
+ * - Every ring write sets bit 255, so a slot written once is never zero again, and `prepare` pre-writes all
+ *   twelve: after it, no spend ever pays for a zero to non-zero storage write.
  *
  * ## Limits
  * - Amounts, caps and totals are 96-bit (MAX_AMOUNT = 2^96 - 1, about 7.9e28: 79 billion tokens with 18
@@ -54,14 +57,22 @@ library RollingWindow {
     /// @notice Largest amount, cap or total the window represents.
     uint256 internal constant MAX_AMOUNT = type(uint96).max;
 
+    /// @notice Width of the caller's `extra` field.
+    uint256 internal constant EXTRA_BITS = 35;
+
     uint256 private constant _AMOUNT_MASK = (1 << 96) - 1;
     uint256 private constant _CURRENT_SHIFT = 96;
     uint256 private constant _HOUR_SHIFT = 192;
-    uint256 private constant _EXTRA_SHIFT = 216;
     uint256 private constant _HOUR_MASK = (1 << 24) - 1;
-    uint256 private constant _BITMAP_MASK = (1 << 24) - 1;
-    uint256 private constant _EXTRA_MASK = (1 << 40) - 1;
-    uint256 private constant _BITMAP_SENTINEL = 1 << 24;
+    uint256 private constant _HEAD_SHIFT = 216;
+    uint256 private constant _HEAD_MASK = (1 << 5) - 1;
+    uint256 private constant _EXTRA_SHIFT = 221;
+    uint256 private constant _EXTRA_MASK = (1 << EXTRA_BITS) - 1;
+    // A ring entry: amount (96 bits) | next (5 bits) << 96, in the low or high 128 bits of its slot.
+    uint256 private constant _NEXT_SHIFT = 96;
+    uint256 private constant _ENTRY_MASK = (1 << 101) - 1;
+    uint256 private constant _RING_SLOTS = RING / 2;
+    uint256 private constant _RING_MARK = 1 << 255;
 
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
@@ -69,21 +80,10 @@ library RollingWindow {
 
     /// @notice One rolling window. Zero-initialised storage is an empty window.
     struct Window {
-        // total | current << 96 | hour << 192 | extra << 216
+        // total | current << 96 | hour << 192 | head << 216 | extra << 221
         uint256 header;
-        // bit k (k < 24): ring[k] holds a live, non-empty bucket; bit 24: always set once written
-        uint256 bitmap;
-        // hour % 24 -> amount spent in that (past) hour; live only where the bitmap bit is set
-        uint256[24] ring;
-    }
-
-    /// @dev A window as of some timestamp, with the writes needed to store it.
-    struct Projection {
-        uint256 header;
-        uint256 bitmap;
-        bool bitmapChanged;
-        uint256 flushIndex;
-        uint256 flushAmount; // 0: nothing to flush
+        // entry of hour k: bits (k % 2) * 128 .. + 100 of ring[(k % 24) / 2]; bit 255 set once written
+        uint256[12] ring;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -108,12 +108,14 @@ library RollingWindow {
      *         previous 24).
      */
     function spent(Window storage window, uint256 timestamp) internal view returns (uint256) {
-        return _project(window, timestamp).header & _AMOUNT_MASK;
+        (uint256 header, , ) = _roll(window, timestamp);
+        return header & _AMOUNT_MASK;
     }
 
     /// @notice The amount that can be spent at `timestamp` under `cap`.
     function available(Window storage window, uint256 cap, uint256 timestamp) internal view returns (uint256) {
-        return _available(_project(window, timestamp).header & _AMOUNT_MASK, cap);
+        (uint256 header, , ) = _roll(window, timestamp);
+        return _available(header & _AMOUNT_MASK, cap);
     }
 
     /**
@@ -122,29 +124,28 @@ library RollingWindow {
      *         is zero).
      */
     function nextIncrease(Window storage window, uint256 cap, uint256 timestamp) internal view returns (uint256) {
-        Projection memory p = _project(window, timestamp);
-        uint256 total = p.header & _AMOUNT_MASK;
+        (uint256 header, uint256 flushSlot, uint256 flushValue) = _roll(window, timestamp);
+        uint256 total = header & _AMOUNT_MASK;
         if (total == 0) return 0;
-        cap = _clampCap(cap);
         uint256 availableNow = _available(total, cap);
-        uint256 hourNow = (p.header >> _HOUR_SHIFT) & _HOUR_MASK;
-        // The projection read the bitmap only if the hour advanced.
-        uint256 bitmap = lastHour(window) == hourNow ? window.bitmap : p.bitmap;
+        uint256 hourNow = (header >> _HOUR_SHIFT) & _HOUR_MASK;
+        // The hour the roll moved into the ring (its write is not stored yet): the stored header's hour.
+        uint256 flushHour = flushSlot != 0 ? lastHour(window) : type(uint256).max;
         uint256 remainingTotal = total;
-        // Walk the live ring buckets from the oldest (hour hourNow - 24) to the newest (hourNow - 1), then the
-        // current bucket. Bucket k leaves the window at the start of hour k + 25.
-        for (uint256 k = hourNow > RING ? hourNow - RING : 0; k < hourNow; ++k) {
-            uint256 index = k % RING;
-            if ((bitmap >> index) & 1 == 0) continue;
-            remainingTotal -= index == p.flushIndex && p.flushAmount != 0 ? p.flushAmount : window.ring[index];
+        // Walk the live ring buckets from the oldest to the newest, then the current bucket. Bucket k leaves the
+        // window at the start of hour k + 25.
+        for (uint256 k = hourNow - ((header >> _HEAD_SHIFT) & _HEAD_MASK); k < hourNow; ) {
+            uint256 entry = k == flushHour ? (flushValue >> ((k & 1) << 7)) & _ENTRY_MASK : _entry(window, k);
+            remainingTotal -= entry & _AMOUNT_MASK;
             if (_available(remainingTotal, cap) > availableNow) return (k + RING + 1) * BUCKET;
+            k += entry >> _NEXT_SHIFT;
         }
-        remainingTotal -= (p.header >> _CURRENT_SHIFT) & _AMOUNT_MASK;
+        remainingTotal -= (header >> _CURRENT_SHIFT) & _AMOUNT_MASK;
         if (_available(remainingTotal, cap) > availableNow) return (hourNow + RING + 1) * BUCKET;
         return 0;
     }
 
-    /// @notice The caller's 40-bit `extra` field (see Storage).
+    /// @notice The caller's `extra` field (EXTRA_BITS wide, see Storage).
     function extra(Window storage window) internal view returns (uint256) {
         return window.header >> _EXTRA_SHIFT;
     }
@@ -152,6 +153,14 @@ library RollingWindow {
     /// @notice The hour (timestamp / 3600) of the window's last write, 0 if never written.
     function lastHour(Window storage window) internal view returns (uint256) {
         return (window.header >> _HOUR_SHIFT) & _HOUR_MASK;
+    }
+
+    /// @notice Whether `prepare` has run (or every ring slot has been written at least once).
+    function prepared(Window storage window) internal view returns (bool) {
+        for (uint256 i; i < _RING_SLOTS; ++i) {
+            if (window.ring[i] == 0) return false;
+        }
+        return true;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -177,7 +186,7 @@ library RollingWindow {
 
     /**
      * @notice trySpend that also sets the caller's `extra` field (in the same write) when the amount is counted.
-     *         `newExtra` must fit in 40 bits.
+     *         `newExtra` must fit in EXTRA_BITS.
      */
     function trySpend(
         Window storage window,
@@ -206,105 +215,123 @@ library RollingWindow {
      */
     function refund(Window storage window, uint256 amount, uint256 timestamp) internal {
         if (amount == 0) return;
-        Projection memory p = _project(window, timestamp);
-        uint256 current = (p.header >> _CURRENT_SHIFT) & _AMOUNT_MASK;
+        (uint256 header, uint256 flushSlot, uint256 flushValue) = _roll(window, timestamp);
+        uint256 current = (header >> _CURRENT_SHIFT) & _AMOUNT_MASK;
         if (amount > current) revert RollingWindowInvalidRefund(amount, current);
-        _storeRolled(window, p);
-        // amount <= current <= total: both subtractions stay within their fields.
+        _storeRing(window, flushSlot, flushValue);
+        // amount <= current <= total: both subtractions stay within their fields. The current bucket may become
+        // empty; it stays the end of the live list (an empty entry is written at the next hour change if an older
+        // bucket still links to it).
         unchecked {
-            window.header = p.header - amount - (amount << _CURRENT_SHIFT);
+            window.header = header - amount - (amount << _CURRENT_SHIFT);
         }
     }
 
-    /// @notice Sets the caller's 40-bit `extra` field, leaving the amounts untouched.
+    /// @notice Sets the caller's `extra` field, leaving the amounts untouched.
     function setExtra(Window storage window, uint256 newExtra) internal {
         window.header = (window.header & ~(_EXTRA_MASK << _EXTRA_SHIFT)) | ((newExtra & _EXTRA_MASK) << _EXTRA_SHIFT);
+    }
+
+    /**
+     * @notice Pre-writes every ring slot that was never written (about 22,100 gas each, 12 slots), so that no later
+     *         spend pays for a zero to non-zero storage write: the cost of an asset's first day moves to the policy
+     *         change that calls this. Changes no amount. Costs one storage read when already prepared.
+     */
+    function prepare(Window storage window) internal {
+        // Slots are written in order below, so a written last slot means an earlier call completed (or that a
+        // window used without a cap first wrote it: the other slots then only cost their first write later).
+        if (window.ring[_RING_SLOTS - 1] != 0) return;
+        for (uint256 i; i < _RING_SLOTS; ++i) {
+            if (window.ring[i] == 0) window.ring[i] = _RING_MARK;
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Stores the ring and bitmap writes of a projection (the caller stores the header).
-    function _storeRolled(Window storage window, Projection memory p) private {
-        if (p.flushAmount != 0) window.ring[p.flushIndex] = p.flushAmount;
-        if (p.bitmapChanged) window.bitmap = p.bitmap;
+    /// @dev The ring entry of past hour `hour` (amount | next << 96).
+    function _entry(Window storage window, uint256 hour) private view returns (uint256) {
+        return (window.ring[(hour % RING) >> 1] >> ((hour & 1) << 7)) & _ENTRY_MASK;
+    }
+
+    /// @dev Stores the ring write of a roll, if any (the caller stores the header).
+    function _storeRing(Window storage window, uint256 flushSlot, uint256 flushValue) private {
+        if (flushSlot == 0) return;
+        // flushSlot is an index + 1 (1..12)
+        unchecked {
+            window.ring[flushSlot - 1] = flushValue;
+        }
     }
 
     /**
-     * @dev The window as it is at `timestamp`: buckets older than 24 hours removed from the total and the bitmap,
-     *      the previous current bucket moved to the ring (flushIndex/flushAmount, for the caller to store if it
-     *      writes the header). `extra` is carried over.
+     * @dev The window as it is at `timestamp`: the header with the buckets older than 24 hours subtracted from the
+     *      total (following the live list from its head) and `extra` carried over, and, if the previous current
+     *      bucket joins the ring, the ring slot to write (`flushSlot`: index + 1, 0 if none) and its new value. The
+     *      caller stores both if it writes the header.
      */
-    function _project(Window storage window, uint256 timestamp) private view returns (Projection memory p) {
+    function _roll(
+        Window storage window,
+        uint256 timestamp
+    ) private view returns (uint256 header, uint256 flushSlot, uint256 flushValue) {
         uint256 hourNow = timestamp / BUCKET;
         if (hourNow > _HOUR_MASK) revert RollingWindowTimestampOutOfRange(timestamp);
-        uint256 header = window.header;
+        header = window.header;
         uint256 hour = (header >> _HOUR_SHIFT) & _HOUR_MASK;
-        if (hourNow <= hour) {
-            // Same hour: the header alone is the window. The bitmap is only read when the hour advances.
-            p.header = header;
-            return p;
-        }
+        // Same hour: the header alone is the window.
+        if (hourNow <= hour) return (header, 0, 0);
         uint256 total = header & _AMOUNT_MASK;
-        uint256 gap = hourNow - hour;
-        // The new header keeps `extra`; amounts are filled in below.
-        p.header = (header & (_EXTRA_MASK << _EXTRA_SHIFT)) | (hourNow << _HOUR_SHIFT);
-        if (total == 0 || gap > RING) {
-            // Nothing live, or even the header's current bucket (hour `hour`) is older than hourNow - 24. Live
-            // bitmap bits (possible only if total != 0) would point at expired buckets: clear them.
-            if (total != 0) {
-                p.bitmap = _BITMAP_SENTINEL;
-                p.bitmapChanged = true;
-            }
-            return p;
-        }
-        uint256 storedBitmap = window.bitmap;
-        uint256 bitmap = storedBitmap;
-        // Ring hours hour-24 .. hour-25+gap leave the window (gap of them, 1 <= gap <= 24). Their ring indexes are
-        // the circular range starting at (hour - 24) % 24 == hour % 24.
-        uint256 start = hour % RING;
-        uint256 expiring = _circularRange(start, gap);
-        if (bitmap & expiring != 0) {
-            total -= _sumExpiring(window, bitmap, start, gap);
-            bitmap &= ~expiring;
-        }
-        // The old current hour is still live (gap <= 24) and moves to ring slot hour % 24, whose previous content
-        // (hour - 24) has just expired.
-        uint256 current = (header >> _CURRENT_SHIFT) & _AMOUNT_MASK;
-        if (current != 0) {
-            p.flushIndex = start;
-            p.flushAmount = current;
-            bitmap |= 1 << start;
-        }
-        p.header |= total;
-        // The sentinel bit keeps the slot non-zero once written (no zero -> non-zero writes after the first).
-        bitmap |= _BITMAP_SENTINEL;
-        p.bitmapChanged = bitmap != storedBitmap;
-        p.bitmap = bitmap;
-    }
-
-    /// @dev Bits start .. start + length - 1 of a 24-bit circle (1 <= length <= 24).
-    function _circularRange(uint256 start, uint256 length) private pure returns (uint256) {
-        uint256 range = (1 << length) - 1;
-        return ((range << start) | (range >> (RING - start))) & _BITMAP_MASK;
-    }
-
-    /// @dev Sum of the live ring buckets at circular indexes start .. start + length - 1.
-    function _sumExpiring(
-        Window storage window,
-        uint256 bitmap,
-        uint256 start,
-        uint256 length
-    ) private view returns (uint256 sum) {
-        // i < length <= 24 and start < 24, so the index arithmetic cannot overflow. A ring slot holds an amount
-        // below 2^96 and at most 24 are added, so `sum` stays below 2^101.
+        // Hours are below 2^24, the head is an hour the window wrote (at most 24 before `hour`) and every link is
+        // between 1 and 24: none of the hour arithmetic below can wrap. Only `total` is left to checked arithmetic.
         unchecked {
-            for (uint256 i; i < length; ++i) {
-                uint256 index = (start + i) % RING;
-                if ((bitmap >> index) & 1 != 0) sum += window.ring[index];
+            uint256 gap = hourNow - hour;
+            // The new header keeps `extra`, with an empty current bucket and the head at the current hour until set.
+            uint256 rolled = (header & (_EXTRA_MASK << _EXTRA_SHIFT)) | (hourNow << _HOUR_SHIFT);
+            // Nothing live, or even the header's bucket (hour `hour`) is older than hourNow - 24: all expired.
+            if (total == 0 || gap > RING) return (rolled, 0, 0);
+            uint256 current = (header >> _CURRENT_SHIFT) & _AMOUNT_MASK;
+            uint256 head;
+            if (gap == RING) {
+                // Every ring bucket (hours hour-24 .. hour-1) has expired; only the header's bucket is left.
+                total = current;
+                head = hour;
+            } else {
+                // Expire the ring buckets of hours before hourNow - 24, oldest first. The header's bucket stays
+                // live (gap < 24), so the walk ends at `hour` at the latest.
+                head = hour - ((header >> _HEAD_SHIFT) & _HEAD_MASK);
+                while (head < hour && head + RING < hourNow) {
+                    uint256 entry = _entry(window, head);
+                    total = _sub(total, entry & _AMOUNT_MASK);
+                    head += entry >> _NEXT_SHIFT;
+                }
             }
+            // Only the (empty) header bucket is left: total is 0 and the list restarts at hourNow.
+            if (head == hour && current == 0) return (rolled, 0, 0);
+            // The old current bucket joins the ring, linked to the new current hour (1 <= gap <= 24 fits 5 bits).
+            (flushSlot, flushValue) = _withEntry(window, hour, current | (gap << _NEXT_SHIFT));
+            header = rolled | total | ((hourNow - head) << _HEAD_SHIFT);
         }
+    }
+
+    /// @dev The ring slot of hour `hour` (index + 1) and its value with that hour's entry replaced by `entry`. The
+    ///      slot is usually the one just read for the bucket of hour - 24 (same index), so this read is warm.
+    function _withEntry(
+        Window storage window,
+        uint256 hour,
+        uint256 entry
+    ) private view returns (uint256 slot, uint256 value) {
+        uint256 index = (hour % RING) >> 1;
+        uint256 shift = (hour & 1) << 7;
+        // index < 12
+        unchecked {
+            slot = index + 1;
+        }
+        value = (window.ring[index] & ~(_ENTRY_MASK << shift)) | (entry << shift) | _RING_MARK;
+    }
+
+    /// @dev Checked subtraction (usable inside an unchecked block): a bucket is part of the total it leaves.
+    function _sub(uint256 a, uint256 b) private pure returns (uint256) {
+        return a - b;
     }
 
     /// @dev min(cap, MAX_AMOUNT) - total, floored at zero.
@@ -322,8 +349,8 @@ library RollingWindow {
 
     /**
      * @dev The check and the counting shared by both trySpend variants: rolls the window to `timestamp`, and if
-     *      `amount` (> 0) fits, stores the rolled buckets and returns the header to write, else 0 (nothing to write:
-     *      a refused or zero spend). A header to write is never 0, as its total includes `amount`.
+     *      `amount` (> 0) fits, stores the ring write and returns the header to write, else 0 (nothing to write: a
+     *      refused or zero spend). A header to write is never 0, as its total includes `amount`.
      */
     function _count(
         Window storage window,
@@ -331,12 +358,13 @@ library RollingWindow {
         uint256 amount,
         uint256 timestamp
     ) private returns (bool ok, uint256 availableBefore, uint256 header) {
-        Projection memory p = _project(window, timestamp);
-        availableBefore = _available(p.header & _AMOUNT_MASK, cap);
+        uint256 flushSlot;
+        uint256 flushValue;
+        (header, flushSlot, flushValue) = _roll(window, timestamp);
+        availableBefore = _available(header & _AMOUNT_MASK, cap);
         if (amount > availableBefore) return (false, availableBefore, 0);
         if (amount == 0) return (true, availableBefore, 0);
-        _storeRolled(window, p);
-        header = p.header;
+        _storeRing(window, flushSlot, flushValue);
         // total + amount <= min(cap, MAX_AMOUNT) and current <= total, so both fields stay within 96 bits and the
         // additions below neither overflow nor carry into the neighbouring field.
         unchecked {

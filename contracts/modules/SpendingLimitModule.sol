@@ -35,13 +35,13 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev The allowance lives in the 40-bit `extra` field of its window's header, so a spend reads and writes one
-    ///      hot slot for both: mantissa (34 bits) | exponent (6 bits) << 34, the allowance being
-    ///      mantissa * 10^exponent, i.e. the amount set rounded down to 10 significant decimal digits (exact for any
-    ///      amount with at most 10, such as 1.5 ETH or 1,234,567.89 USDC). Rounding down only makes the limit stricter.
-    uint256 private constant _MANTISSA_BITS = 34;
+    /// @dev The allowance lives in the 35-bit `extra` field of its window's header, so a spend reads and writes one
+    ///      hot slot for both: mantissa (30 bits) | exponent (5 bits) << 30, the allowance being
+    ///      mantissa * 10^exponent, i.e. the amount set rounded down to 9 significant decimal digits (exact for any
+    ///      amount with at most 9, such as 1.5 ETH or 1,234,567.89 USDC). Rounding down only makes the limit stricter.
+    uint256 private constant _MANTISSA_BITS = 30;
     uint256 private constant _MANTISSA_MAX = (1 << _MANTISSA_BITS) - 1;
-    uint256 private constant _EXPONENT_MASK = (1 << 6) - 1;
+    uint256 private constant _EXPONENT_MASK = (1 << 5) - 1;
     // safe -> delegate -> asset -> spend history and allowance (in the header's `extra`). The window outlives
     // allowance changes: lowering, revoking and re-granting never forget what was spent in the last 24 hours.
     mapping(address safe => mapping(address delegate => mapping(address asset => RollingWindow.Window)))
@@ -272,14 +272,16 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
         uint256 old = _decodeAllowance(window.extra());
         uint256 encoded = _encodeAllowance(allowance);
         window.setExtra(encoded);
+        // Pays the ring's first writes now rather than in the delegate's first day of spends (once per window).
+        if (encoded != 0) window.prepare();
         emit AllowanceChanged(msg.sender, delegate, asset, old, _decodeAllowance(encoded));
         if (allowance == 0) _bumpNonce(msg.sender, delegate);
     }
 
     /**
-     * @dev `allowance` as mantissa (34 bits) | exponent (6 bits) << 34 with mantissa * 10^exponent <= allowance, the
-     *      largest such value with a 34-bit mantissa. Amounts at or above RollingWindow.MAX_AMOUNT (which the window
-     *      treats as unbounded) are first clamped to it, so the exponent stays below 20.
+     * @dev `allowance` as mantissa (30 bits) | exponent (5 bits) << 30 with mantissa * 10^exponent <= allowance, the
+     *      largest such value with a 30-bit mantissa. Amounts at or above RollingWindow.MAX_AMOUNT (which the window
+     *      treats as unbounded) are first clamped to it, so the exponent is at most 20.
      */
     function _encodeAllowance(uint256 allowance) private pure returns (uint256) {
         if (allowance > RollingWindow.MAX_AMOUNT) allowance = RollingWindow.MAX_AMOUNT;
@@ -292,7 +294,7 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
     }
 
     function _decodeAllowance(uint256 extra) private pure returns (uint256) {
-        // mantissa < 2^34 and exponent < 64 (10^63 < 2^210): neither the power nor the product can overflow, so the
+        // mantissa < 2^30 and exponent < 32 (10^31 < 2^104): neither the power nor the product can overflow, so the
         // checked-exponentiation helper is not needed (unchecked compiles `**` to the EXP opcode).
         unchecked {
             return (extra & _MANTISSA_MAX) * 10 ** ((extra >> _MANTISSA_BITS) & _EXPONENT_MASK);

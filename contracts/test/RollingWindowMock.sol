@@ -57,4 +57,16 @@ contract RollingWindowMock {
     function header() external view returns (uint256) {
         return _window.header;
     }
+
+    function ring(uint256 index) external view returns (uint256) {
+        return _window.ring[index];
+    }
+
+    function prepare() external {
+        _window.prepare();
+    }
+
+    function prepared() external view returns (bool) {
+        return _window.prepared();
+    }
 }

@@ -117,9 +117,9 @@ describe("RollingWindow", function () {
   });
 
   describe("extra", function () {
-    it("keeps the caller's 40-bit field across spends, refunds and hour changes", async function () {
+    it("keeps the caller's 35-bit field across spends, refunds and hour changes", async function () {
       const { mock } = await loadFixture(deployMock);
-      const mark = (1n << 40n) - 12345n;
+      const mark = (1n << 35n) - 12345n;
       await mock.setExtra(mark);
       await mock.spend(100n, 10n, T0);
       expect(await mock.extra()).to.equal(mark);
@@ -154,6 +154,62 @@ describe("RollingWindow", function () {
       await expect(mock.refund(6n, T0 + HOUR))
         .to.be.revertedWithCustomError(mock, "RollingWindowInvalidRefund")
         .withArgs(6n, 0n);
+    });
+  });
+
+  describe("live list", function () {
+    it("keeps an hour emptied by a refund linked, so older buckets still expire on time", async function () {
+      const { mock } = await loadFixture(deployMock);
+      await mock.spend(100n, 10n, T0); // hour 0
+      await mock.spend(100n, 5n, T0 + 3n * HOUR); // hour 3
+      await mock.refund(5n, T0 + 3n * HOUR); // hour 3 is empty again, but hour 0 links to it
+      await mock.spend(100n, 1n, T0 + 5n * HOUR); // hour 5: hour 3 joins the ring with amount 0
+      expect(await mock.spent(T0 + 24n * HOUR)).to.equal(11n);
+      expect(await mock.nextIncrease(100n, T0 + 6n * HOUR)).to.equal(T0 + 25n * HOUR);
+      expect(await mock.spent(T0 + 25n * HOUR)).to.equal(1n); // hour 0 left
+      await mock.spend(100n, 2n, T0 + 28n * HOUR); // walks hour 3 (empty) to hour 5
+      expect(await mock.spent(T0 + 29n * HOUR)).to.equal(3n);
+      expect(await mock.spent(T0 + 30n * HOUR)).to.equal(2n); // hour 5 left
+      expect(await mock.spent(T0 + 53n * HOUR)).to.equal(0n);
+    });
+
+    it("restarts the list when the only live bucket is refunded to zero", async function () {
+      const { mock } = await loadFixture(deployMock);
+      await mock.spend(100n, 7n, T0);
+      await mock.refund(7n, T0);
+      await mock.spend(100n, 100n, T0 + HOUR);
+      expect(await mock.available(100n, T0 + HOUR)).to.equal(0n);
+      expect(await mock.nextIncrease(100n, T0 + HOUR)).to.equal(T0 + 26n * HOUR);
+    });
+  });
+
+  describe("prepare", function () {
+    it("writes every ring slot once, changes no amount and is idempotent", async function () {
+      const { mock } = await loadFixture(deployMock);
+      expect(await mock.prepared()).to.equal(false);
+      await mock.prepare();
+      expect(await mock.prepared()).to.equal(true);
+      const slots = await Promise.all(Array.from({ length: 12 }, (_, i) => mock.ring(i)));
+      for (const slot of slots) expect(slot).to.equal(1n << 255n);
+      expect(await mock.spent(T0)).to.equal(0n);
+      await mock.prepare();
+      for (let i = 0; i < 12; i++) expect(await mock.ring(i)).to.equal(slots[i]);
+    });
+
+    it("never overwrites live buckets when run on a window in use", async function () {
+      const { mock } = await loadFixture(deployMock);
+      for (let h = 0n; h < 6n; h++) await mock.spend(1000n, 10n + h, T0 + h * HOUR);
+      const before = await Promise.all(Array.from({ length: 12 }, (_, i) => mock.ring(i)));
+      const spentBefore = await mock.spent(T0 + 6n * HOUR);
+      const nextBefore = await mock.nextIncrease(1000n, T0 + 6n * HOUR);
+      await mock.prepare();
+      for (let i = 0; i < 12; i++) {
+        const after = await mock.ring(i);
+        expect(after).to.equal(before[i] === 0n ? 1n << 255n : before[i]);
+      }
+      expect(await mock.spent(T0 + 6n * HOUR)).to.equal(spentBefore);
+      expect(await mock.nextIncrease(1000n, T0 + 6n * HOUR)).to.equal(nextBefore);
+      expect(await mock.spent(T0 + 29n * HOUR)).to.equal(15n); // only hour 5 is left
     });
   });
 
@@ -250,6 +306,78 @@ describe("RollingWindow", function () {
               expect(next).to.be.gt(t);
               expect(await fresh.available(cap, next)).to.be.gt(availNow);
               expect(await fresh.available(cap, next - 1n)).to.equal(availNow);
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+
+    it("refunds and pre-writing the ring change nothing but the refunded amounts", async function () {
+      this.timeout(600_000);
+      const step = fc.oneof(
+        { weight: 5, arbitrary: fc.record({ kind: fc.constant("spend" as const), amount: fc.bigInt(1n, 60n) }) },
+        {
+          weight: 3,
+          // A refund of the whole current hour (as when the hour's only transaction fails), or of some amount.
+          arbitrary: fc.record({ kind: fc.constant("refund" as const), amount: fc.bigInt(1n, 60n), all: fc.boolean() }),
+        },
+        {
+          weight: 4,
+          arbitrary: fc.record({
+            kind: fc.constant("jump" as const),
+            seconds: fc.oneof(
+              fc.bigInt(0n, 3n * HOUR),
+              fc.constantFrom(HOUR, DAY, DAY + HOUR),
+              fc.bigInt(0n, 2n * DAY),
+            ),
+          }),
+        },
+      );
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.bigInt(1n, 100n),
+          fc.boolean(),
+          fc.array(step, { minLength: 1, maxLength: 40 }),
+          async (cap, prepareFirst, steps) => {
+            const fresh = await ethers.deployContract("RollingWindowMock");
+            if (prepareFirst) await fresh.prepare();
+            run++;
+            let t = T0 + BigInt(run) * 10n * DAY;
+            // The model: what each hour counts.
+            const hours = new Map<bigint, bigint>();
+            const windowSum = (at: bigint) => {
+              let sum = 0n;
+              for (const [h, a] of hours) if (h >= at / HOUR - 24n && h <= at / HOUR) sum += a;
+              return sum;
+            };
+            for (const s of steps) {
+              const hour = t / HOUR;
+              if (s.kind === "jump") {
+                t += s.seconds;
+              } else if (s.kind === "spend") {
+                const ok = windowSum(t) + s.amount <= cap;
+                await fresh.trySpend(cap, s.amount, t);
+                if (ok) hours.set(hour, (hours.get(hour) ?? 0n) + s.amount);
+              } else {
+                const current = hours.get(hour) ?? 0n;
+                const amount = s.all && current > 0n ? current : s.amount;
+                if (amount <= current) {
+                  await fresh.refund(amount, t);
+                  hours.set(hour, current - amount);
+                } else {
+                  await expect(fresh.refund(amount, t))
+                    .to.be.revertedWithCustomError(fresh, "RollingWindowInvalidRefund")
+                    .withArgs(amount, current);
+                }
+              }
+              expect(await fresh.spent(t), `spent at ${t}`).to.equal(windowSum(t));
+            }
+            // The window agrees with the model for the next two days, hour by hour.
+            for (let k = 0n; k <= 50n; k++) {
+              const at = t + k * HOUR;
+              expect(await fresh.spent(at), `spent ${k}h later`).to.equal(windowSum(at));
             }
           },
         ),

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: LGPL-3.0-only
+pragma solidity 0.8.28;
+
+import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol";
+import {ITransactionGuard} from "@safe-global/safe-smart-account/contracts/base/GuardManager.sol";
+import {IERC165} from "@safe-global/safe-smart-account/contracts/interfaces/IERC165.sol";
+
+/**
+ * @notice A transaction guard that checks nothing and stores nothing (mock; never deploy). The gas benchmark
+ *         installs it to measure what calling any guard costs a Safe, the floor under every guard's overhead.
+ */
+contract NoopGuard is ITransactionGuard {
+    function checkTransaction(
+        address,
+        uint256,
+        bytes calldata,
+        Enum.Operation,
+        uint256,
+        uint256,
+        uint256,
+        address,
+        address payable,
+        bytes memory,
+        address
+    ) external pure override {}
+
+    function checkAfterExecution(bytes32, bool) external pure override {}
+
+    function supportsInterface(bytes4 interfaceId) external pure override returns (bool) {
+        return interfaceId == type(ITransactionGuard).interfaceId || interfaceId == type(IERC165).interfaceId;
+    }
+}
