@@ -34,6 +34,20 @@ for (const version of ["1.5.0", "1.4.1"] as const) {
     hermetic();
     const fixture = () => guardedSafe(version);
 
+    it("prepares the window at setCap: an asset's first day pays no first-time storage write @gas", async function () {
+      const f = await loadFixture(fixture);
+      const pay = async (value: bigint) => (await (await f.exec({ to: f.alice.address, value })).wait())!.gasUsed;
+      const h0 = (BigInt(await time.latest()) / HOUR + 1n) * HOUR;
+      await time.increaseTo(h0);
+      await pay(1n);
+      const sameHour = await pay(2n);
+      await time.increaseTo(h0 + HOUR);
+      const firstOfHour = await pay(3n);
+      // The hour change writes the previous hour into a ring slot the guard pre-wrote at setCap: a cold read and a
+      // non-zero write (about 5,000) and the list walk. A never-written slot would add about 17,100.
+      expect(firstOfHour - sameHour).to.be.at.most(6_500n);
+    });
+
     it("keeps the ledger right across a re-entrant (nested) Safe transaction", async function () {
       const f = await loadFixture(fixture);
       const target = await f.target.getAddress();
