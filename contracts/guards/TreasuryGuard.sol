@@ -7,7 +7,9 @@ import {IModuleGuard} from "@safe-global/safe-smart-account/contracts/base/Modul
 import {IERC165} from "@safe-global/safe-smart-account/contracts/interfaces/IERC165.sol";
 import {IModuleManager} from "@safe-global/safe-smart-account/contracts/interfaces/IModuleManager.sol";
 import {IOwnerManager} from "@safe-global/safe-smart-account/contracts/interfaces/IOwnerManager.sol";
+import {StorageAccessible} from "@safe-global/safe-smart-account/contracts/common/StorageAccessible.sol";
 
+import {IActivityRecorder} from "../interfaces/IActivityRecorder.sol";
 import {ITreasuryGuard} from "../interfaces/ITreasuryGuard.sol";
 import {RollingWindow} from "../libraries/RollingWindow.sol";
 
@@ -96,6 +98,9 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     /// @dev Encodes "at least RollingWindow.MAX_AMOUNT" (about 7.9e28): 1 * 10^29.
     uint256 private constant _CAP_UNBOUNDED = (29 << 21) | 1;
 
+    /// @dev Safe's transaction guard slot: keccak256("guard_manager.guard.address") (Safe 1.3.0 to 1.5.0).
+    uint256 private constant _GUARD_STORAGE_SLOT = 0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8;
+
     /// @dev Transient storage namespace of the per-Safe context stacks: keccak256("TreasuryGuard.context") - 1.
     bytes32 private constant _CONTEXT_NAMESPACE = bytes32(uint256(keccak256("TreasuryGuard.context")) - 1);
 
@@ -108,9 +113,10 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Per-Safe state, one slot (40 + 32 + 32 + 16 + 64 = 184 bits). lastActivity is a timestamp (uint40
-    ///      lasts 34,000 years); delay/expiry are bounded by 30 days; cancelStreak saturates at type(uint16).max;
-    ///      queued counts transactions, one per Safe transaction, so it cannot reach 2^64.
+    /// @dev Per-Safe state, one slot (40 + 32 + 32 + 16 + 64 + 32 + 8 = 224 bits). lastActivity is a timestamp
+    ///      (uint40 lasts 34,000 years); delay/expiry are bounded by 30 days; cancelStreak saturates at
+    ///      type(uint16).max; queued counts transactions, one per Safe transaction, so it cannot reach 2^64;
+    ///      activityEpoch grows once per queued execution that removes the guard (each needs a delay): not 2^32.
     ///      Owner activity is recorded here only by transactions that count no outflow; a transaction that counts
     ///      outflows marks the windows it writes anyway (see the `extra` layout), which keeps the hot path at one
     ///      storage write. A mark keeps the minute only and stands for the end of that minute (capped at now), so
@@ -121,6 +127,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         uint32 expiry; // 0: DEFAULT_EXPIRY
         uint16 cancelStreak;
         uint64 queued;
+        uint32 activityEpoch;
+        bool offchainSignatures;
     }
 
     /// @dev A queued transaction. First slot: to (160) + eta (40) + expiresAt (40) + operation (8) + state (8).
@@ -150,10 +158,10 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     mapping(address safe => address) private _recoveryModules;
     // safe -> asset -> cap as set (exact; the hot copy used for checks lives in the window's extra field)
     mapping(address safe => mapping(address asset => uint256)) private _caps;
-    // safe -> assets ever given a cap (at most MAX_ASSETS; their window headers may hold activity marks)
+    // safe -> assets with a non-zero cap (at most MAX_ASSETS; their window headers may hold activity marks)
     mapping(address safe => address[]) private _assets;
-    // safe -> asset -> listed in _assets
-    mapping(address safe => mapping(address asset => bool)) private _listed;
+    // safe -> asset -> 1 + its index in _assets, 0 if not listed
+    mapping(address safe => mapping(address asset => uint256)) private _assetSlots;
     // safe -> asset -> rolling window
     mapping(address safe => mapping(address asset => RollingWindow.Window)) private _windows;
     // safe -> recipient -> allowed
@@ -251,17 +259,28 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     /// @inheritdoc ITreasuryGuard
     function setCap(address asset, uint256 cap) external override {
         address safe = msg.sender;
-        if (!_listed[safe][asset]) {
-            if (_assets[safe].length == MAX_ASSETS) revert TooManyAssets(MAX_ASSETS);
-            _listed[safe][asset] = true;
-            _assets[safe].push(asset);
+        RollingWindow.Window storage window = _windows[safe][asset];
+        uint256 extra = window.extra();
+        uint256 slot = _assetSlots[safe][asset];
+        if (cap == 0) {
+            // An uncapped asset takes no slot: its activity mark moves to the Safe's record before it is delisted.
+            if (slot != 0) {
+                _delist(safe, slot);
+                extra = _moveMark(safe, window.lastHour(), extra);
+            }
+        } else {
+            if (slot == 0) {
+                address[] storage assets = _assets[safe];
+                if (assets.length == MAX_ASSETS) revert TooManyAssets(MAX_ASSETS);
+                assets.push(asset);
+                _assetSlots[safe][asset] = assets.length;
+            }
+            // Pays the ring's first writes now rather than in the asset's first day of payments (once per asset).
+            window.prepare();
         }
         uint256 oldCap = _caps[safe][asset];
         _caps[safe][asset] = cap;
-        RollingWindow.Window storage window = _windows[safe][asset];
-        window.setExtra((window.extra() & ~_CAP_MASK) | _encodeCap(cap));
-        // Pays the ring's first writes now rather than in the asset's first day of payments (once per asset).
-        if (cap != 0) window.prepare();
+        window.setExtra((extra & ~_CAP_MASK) | _encodeCap(cap));
         emit CapChanged(safe, asset, oldCap, cap);
     }
 
@@ -309,6 +328,22 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         address old = _recoveryModules[msg.sender];
         _recoveryModules[msg.sender] = module;
         emit RecoveryModuleChanged(msg.sender, old, module);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function setOffchainSignatures(bool allowed) external override {
+        SafeState storage state = _safes[msg.sender];
+        bool old = state.offchainSignatures;
+        state.offchainSignatures = allowed;
+        emit OffchainSignaturesChanged(msg.sender, old, allowed);
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function resetCancelStreak() external override {
+        SafeState storage state = _safes[msg.sender];
+        uint16 old = state.cancelStreak;
+        state.cancelStreak = 0;
+        emit CancelStreakReset(msg.sender, old);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -385,7 +420,6 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (current == QueueState.Waiting) revert TransactionNotReady(safe, id, item.eta);
         if (current != QueueState.Ready) revert TransactionNotQueued(safe, id, current);
         item.state = _EXECUTED;
-        _safes[safe].cancelStreak = 0;
         address to = item.to;
         uint256 value = item.value;
         bytes memory data = item.data;
@@ -396,15 +430,38 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (!IModuleManager(safe).execTransactionFromModule(to, value, data, operation)) {
             revert QueuedTransactionFailed(safe, id);
         }
+        // Queued executions are the only way this guard leaves a Safe (removing it is a delayed Safe self-call):
+        // from here on owner transactions go unrecorded, so the activity record starts a new epoch.
+        if (_guardOf(safe) != address(this)) {
+            SafeState storage state = _safes[safe];
+            uint32 epoch = state.activityEpoch;
+            state.activityEpoch = epoch + 1;
+            emit ActivityEpochChanged(safe, epoch, epoch + 1);
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
 
-    /// @inheritdoc ITreasuryGuard
+    /// @inheritdoc IActivityRecorder
     function lastActivity(address safe) external view override returns (uint64) {
         return _lastActivity(safe);
+    }
+
+    /// @inheritdoc IActivityRecorder
+    function activityEpoch(address safe) external view override returns (uint32) {
+        return _safes[safe].activityEpoch;
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function isOffchainSignatureAllowed(address safe) external view override returns (bool) {
+        return _safes[safe].offchainSignatures;
+    }
+
+    /// @inheritdoc ITreasuryGuard
+    function getCappedAssets(address safe) external view override returns (address[] memory) {
+        return _assets[safe];
     }
 
     /// @inheritdoc ITreasuryGuard
@@ -422,7 +479,9 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
                 expiry: _effectiveExpiry(state.expiry),
                 cancelStreak: state.cancelStreak,
                 queued: state.queued,
-                recoveryModule: _recoveryModules[safe]
+                recoveryModule: _recoveryModules[safe],
+                offchainSignatures: state.offchainSignatures,
+                activityEpoch: state.activityEpoch
             });
     }
 
@@ -877,9 +936,17 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             selector == APPROVE_AND_CALL_DATA
         ) {
             // (recipient or spender, amount): the amount leaves the Safe or becomes spendable by the recipient.
-            // approve(x, 0) revokes and moves nothing: _outflow ignores zero amounts.
             if (data.length < 68) return _short(c);
-            _outflow(c, safe, token, _address(data, 4), _word(data, 36));
+            address recipient = _address(data, 4);
+            uint256 amount = _word(data, 36);
+            // approve(x, 0) has the same calldata as an ERC20 revocation and an ERC721 approval of token id 0. It is
+            // a revocation (instant, nothing moves) only where that reading is certain: for the zero spender (which
+            // clears an ERC721 approval and which ERC20s refuse) or on a token the Safe has capped, i.e. declared
+            // fungible. Otherwise it is an approval and needs a whitelisted spender.
+            if (
+                selector == APPROVE && amount == 0 && (recipient == address(0) || _assetSlots[safe][token] != 0)
+            ) return true;
+            _outflow(c, safe, token, recipient, amount);
         } else if (
             selector == TRANSFER_FROM ||
             selector == TRANSFER_FROM_AND_CALL ||
@@ -924,7 +991,11 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         }
         bytes4 selector = bytes4(data);
         bool loosens;
-        if (selector == this.queue.selector || selector == this.cancel.selector) {
+        if (
+            selector == this.queue.selector ||
+            selector == this.cancel.selector ||
+            selector == this.resetCancelStreak.selector
+        ) {
             return;
         } else if (selector == this.setCap.selector) {
             if (data.length < 68) {
@@ -977,6 +1048,12 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             }
             address module = _address(data, 4);
             loosens = module != address(0) && module != _recoveryModules[safe];
+        } else if (selector == this.setOffchainSignatures.selector) {
+            if (data.length < 36) {
+                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                return;
+            }
+            loosens = _word(data, 4) != 0 && !_safes[safe].offchainSignatures;
         } else {
             // Hooks (a Safe calling them would pop its own context), execute, veto, unknown selectors.
             _flag(c, Verdict.Forbidden, Reason.GuardCall);
@@ -1052,7 +1129,10 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (recipient != safe && !_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
     }
 
-    /// @dev `amount` of `asset` goes to (or becomes spendable by) `recipient`: recipient checked, amount summed.
+    /**
+     * @dev `amount` of `asset` goes to (or becomes spendable by) `recipient`: the recipient is checked whatever the
+     *      amount (an amount of 0 can still be a token id, e.g. ERC721 id 0), and a non-zero amount is summed.
+     */
     function _outflow(
         Classification memory c,
         address safe,
@@ -1060,9 +1140,9 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         address recipient,
         uint256 amount
     ) private view {
-        if (amount == 0 || recipient == safe) return;
+        if (recipient == safe) return;
         if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
-        _addOutflow(c, asset, amount);
+        if (amount != 0) _addOutflow(c, asset, amount);
     }
 
     /// @dev Adds `amount` to the sum of `asset`.
@@ -1138,10 +1218,36 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (extra & _MARK_VALID == 0) return extra;
         uint256 hour = window.lastHour();
         if (hour == block.timestamp / RollingWindow.BUCKET) return extra;
+        return _moveMark(safe, hour, extra);
+    }
+
+    /// @dev Moves a window's activity mark (of a window last written in `hour`) to the Safe's slot; returns `extra`
+    ///      without it.
+    function _moveMark(address safe, uint256 hour, uint256 extra) private returns (uint256) {
+        if (extra & _MARK_VALID == 0) return extra;
         uint256 marked = _markedAt(hour, extra);
         SafeState storage state = _safes[safe];
         if (marked > state.lastActivity) state.lastActivity = uint40(marked);
         return extra & _CAP_MASK;
+    }
+
+    /// @dev Removes the asset listed at `slot` (1 + index) from the Safe's capped assets (swap and pop).
+    function _delist(address safe, uint256 slot) private {
+        address[] storage assets = _assets[safe];
+        uint256 last = assets.length;
+        address removed = assets[slot - 1];
+        if (slot != last) {
+            address moved = assets[last - 1];
+            assets[slot - 1] = moved;
+            _assetSlots[safe][moved] = slot;
+        }
+        assets.pop();
+        delete _assetSlots[safe][removed];
+    }
+
+    /// @dev The Safe's transaction guard, read through StorageAccessible.
+    function _guardOf(address safe) private view returns (address) {
+        return abi.decode(StorageAccessible(safe).getStorageAt(_GUARD_STORAGE_SLOT, 1), (address));
     }
 
     /// @dev The latest of the Safe slot's record and the marks of its capped assets' windows.

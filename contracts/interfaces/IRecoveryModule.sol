@@ -17,7 +17,9 @@ pragma solidity 0.8.28;
  *         Activity (see docs/modules.md): an inactivity recovery is refused, or cancelled while pending, when the
  *         owners acted: a heartbeat by an owner, any executed Safe transaction (detected by a changed Safe nonce;
  *         every execTransaction increments it, on every Safe version, with or without a guard), or a transaction
- *         recorded by the Safe's activity recorder (the TreasuryGuard, trusted only while it is the Safe's guard).
+ *         recorded by the Safe's activity recorder (the TreasuryGuard). The record is trusted only if the recorder
+ *         was already the Safe's guard at the module's last observation and has stayed its guard since (same
+ *         activityEpoch): a record that may have missed an owner transaction is never used.
  */
 interface IRecoveryModule {
     /*//////////////////////////////////////////////////////////////
@@ -121,6 +123,11 @@ interface IRecoveryModule {
     error AlreadyApproved(address safe, bytes32 recoveryHash, address guardian);
     /// @notice A new owner is address(0), the sentinel address(1) or the Safe itself.
     error InvalidOwner(address owner);
+    /**
+     * @notice A new owner is a contract of the Safe's own set-up that can never sign for it: this module, one of the
+     *         Safe's enabled modules, its transaction guard, module guard, fallback handler or activity recorder.
+     */
+    error OwnerCannotSign(address owner);
     error DuplicateOwner(address owner);
     /// @notice New owners must be strictly ascending (one canonical proposal per owner set).
     error OwnersNotSorted(address previous, address owner);
@@ -170,7 +177,8 @@ interface IRecoveryModule {
 
     /**
      * @notice Names the contract (the TreasuryGuard) whose lastActivity(safe) also counts as owner activity.
-     *         It is only consulted while it is the caller Safe's transaction guard. address(0) disables it.
+     *         It is only consulted while it is the caller Safe's transaction guard, was its guard already at the
+     *         last observation, and reports the same activityEpoch as then. address(0) disables it.
      */
     function setActivityRecorder(address recorder) external;
 
@@ -186,7 +194,8 @@ interface IRecoveryModule {
 
     /**
      * @notice Anyone records that `safe` executed transactions since the last observation (its nonce changed),
-     *         which restarts the inactivity clock at the current time. No-op if the nonce did not change.
+     *         which restarts the inactivity clock at the current time (and, with the recorder installed as guard,
+     *         starts trusting its record from now). No-op if the nonce did not change.
      */
     function poke(address safe) external;
 
@@ -261,8 +270,8 @@ interface IRecoveryModule {
 
     /**
      * @notice The owners' last activity as this module sees it now: the latest of heartbeats, observations and the
-     *         activity recorder; the current time if the Safe's nonce changed since the last observation and no
-     *         trusted recorder says when.
+     *         activity recorder (when trusted, see setActivityRecorder); the current time if the Safe's nonce changed
+     *         since the last observation and no trusted recorder says when.
      */
     function lastActivity(address safe) external view returns (uint256);
 }

@@ -3,6 +3,8 @@ pragma solidity 0.8.28;
 
 import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol";
 
+import {IActivityRecorder} from "./IActivityRecorder.sol";
+
 /**
  * @title ITreasuryGuard - rolling caps, whitelists, a timelock queue and a DELEGATECALL policy for Safes
  * @notice One singleton serves many Safes; all state is keyed by the Safe (`msg.sender` of the configuration calls
@@ -17,7 +19,7 @@ import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol
  *
  *         See docs/policy.md for the classification table, the window semantics and the cancel rule.
  */
-interface ITreasuryGuard {
+interface ITreasuryGuard is IActivityRecorder {
     /*//////////////////////////////////////////////////////////////
                                   TYPES
     //////////////////////////////////////////////////////////////*/
@@ -67,9 +69,11 @@ interface ITreasuryGuard {
         uint64 lastActivity; // time of the Safe's last executed (owner-signed) transaction, 0 if none
         uint32 delay; // effective queue delay in seconds
         uint32 expiry; // effective time a ready transaction stays executable, in seconds
-        uint16 cancelStreak; // consecutive owner-vetoed cancellations since the last queued execution
+        uint16 cancelStreak; // consecutive owner-vetoed cancellations since the Safe last reset the streak
         uint64 queued; // number of transactions ever queued (ids are 0 .. queued-1)
         address recoveryModule; // module whose owner/threshold changes always pass (address(0): none)
+        bool offchainSignatures; // whether the Safe opted in to owners' off-chain signatures (EIP-1271)
+        uint32 activityEpoch; // times the guard saw itself removed as the Safe's transaction guard
     }
 
     /// @notice A queued transaction, as returned by queuedTransaction().
@@ -108,6 +112,15 @@ interface ITreasuryGuard {
     event ExpiryChanged(address indexed safe, uint32 oldExpiry, uint32 newExpiry);
     /// @notice `safe` named (or cleared) the module whose owner/threshold changes always pass.
     event RecoveryModuleChanged(address indexed safe, address oldModule, address newModule);
+    /// @notice `safe` opted in to (newAllowed) or out of off-chain signatures counting as its own (EIP-1271).
+    event OffchainSignaturesChanged(address indexed safe, bool oldAllowed, bool newAllowed);
+    /// @notice `safe` reset its streak of owner-vetoed cancellations (the veto threshold is back to one owner).
+    event CancelStreakReset(address indexed safe, uint16 oldStreak);
+    /**
+     * @notice A queued execution removed this guard as `safe`'s transaction guard: owner transactions from now until
+     *         it is installed again are not recorded, so records of activity taken before are no longer complete.
+     */
+    event ActivityEpochChanged(address indexed safe, uint32 oldEpoch, uint32 newEpoch);
     /// @notice `safe` queued transaction `id`, executable in [eta, expiresAt); verdict/reason as classified then.
     event TransactionQueued(
         address indexed safe,
@@ -170,7 +183,10 @@ interface ITreasuryGuard {
 
     /**
      * @notice Sets the caller Safe's rolling 24h cap for `asset` (address(0) = native ETH). A cap of 0 means "no cap":
-     *         outflows of that asset always need the queue. Lowering is instant, raising is delayed.
+     *         outflows of that asset always need the queue. Lowering is instant, raising is delayed. A non-zero cap
+     *         takes one of the Safe's MAX_ASSETS slots; a cap of 0 takes none and frees the asset's slot (its spend
+     *         history stays, so raising the cap again later still counts the last 24 hours), so the list can always
+     *         be made room in instantly and can only grow through the queue.
      *         The cap enforced is the cap rounded down to a 21-bit decimal mantissa (mantissa * 10^exponent, mantissa
      *         below 2,097,152): exact for caps with at most 6 significant digits, never above the cap set; caps of
      *         2^96 - 1 or more are unbounded up to that. A Safe can cap at most MAX_ASSETS distinct assets.
@@ -202,6 +218,22 @@ interface ITreasuryGuard {
      */
     function setRecoveryModule(address module) external;
 
+    /**
+     * @notice Opts the caller Safe in to (true) or out of (false) its owners' off-chain signatures counting as the
+     *         Safe's own signature (EIP-1271 isValidSignature through the TreasuryFallbackHandler). Off-chain
+     *         signatures move assets without a Safe transaction (EIP-2612 permits, Permit2, exchange orders), so
+     *         opting in is delayed; opting out is instant. Messages the Safe signs on chain (SignMessageLib, itself a
+     *         delayed DELEGATECALL) are accepted either way.
+     */
+    function setOffchainSignatures(bool allowed) external;
+
+    /**
+     * @notice Resets the caller Safe's streak of owner-vetoed cancellations, so the next cancellation needs one
+     *         owner's veto again. Only the Safe (its quorum) can reset the streak; nothing else does. Instant: it only
+     *         makes vetoing easier.
+     */
+    function resetCancelStreak() external;
+
     /*//////////////////////////////////////////////////////////////
                                   QUEUE
     //////////////////////////////////////////////////////////////*/
@@ -227,9 +259,11 @@ interface ITreasuryGuard {
 
     /**
      * @notice An owner of `safe` vetoes a queued transaction. It is cancelled once cancelThreshold(safe) owners
-     *         have vetoed it. Each such cancellation raises the threshold for the next one by one owner, up to the
-     *         Safe's own threshold; a queued execution resets it to one. So k colluding owners (fewer than the
-     *         Safe's threshold) can delay the quorum by at most k consecutive cancellations.
+     *         have vetoed it: min(cancelStreak + 1, threshold), where cancelStreak counts the veto cancellations since
+     *         the Safe last called resetCancelStreak (nothing else resets it, not even a queued execution, which anyone
+     *         can trigger). So the k-th consecutive veto cancellation needs k owners, and k colluding owners (fewer
+     *         than the Safe's threshold) can stop the quorum's transactions at most k times in a row, whatever else
+     *         runs meanwhile; a single owner at most once.
      * @param safe The Safe whose queued transaction is vetoed (msg.sender must be one of its owners).
      * @param id The queued transaction's id.
      */
@@ -248,20 +282,18 @@ interface ITreasuryGuard {
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
 
-    /**
-     * @notice The time of `safe`'s last executed owner-signed transaction (checkTransaction), 0 if none. Module
-     *         transactions and queued executions are not owner activity. Read by the RecoveryModule. Reads at most
-     *         1 + MAX_ASSETS storage slots. A payment records its minute only: it then reads as the end of that
-     *         minute, or as now if that is earlier. The value is never earlier than the activity, at most 59 seconds
-     *         later, and never in the future.
-     */
-    function lastActivity(address safe) external view returns (uint64);
 
     /// @notice The module whose owner/threshold changes always pass (see setRecoveryModule).
     function recoveryModule(address safe) external view returns (address);
 
     /// @notice `safe`'s settings (effective delay and expiry, defaults included) and activity record.
     function policy(address safe) external view returns (Policy memory);
+
+    /// @notice Whether off-chain signatures of `safe`'s owners count as the Safe's (see setOffchainSignatures).
+    function isOffchainSignatureAllowed(address safe) external view returns (bool);
+
+    /// @notice The assets `safe` has a non-zero cap for (at most MAX_ASSETS), in no particular order.
+    function getCappedAssets(address safe) external view returns (address[] memory);
 
     /// @notice The cap as the Safe set it (remaining() uses the enforced, rounded-down cap).
     function capOf(address safe, address asset) external view returns (uint256);

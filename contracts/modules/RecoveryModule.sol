@@ -44,16 +44,25 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
     address internal constant SENTINEL = address(0x1);
     /// @dev keccak256("guard_manager.guard.address"): where Safe 1.3.0+ stores its transaction guard.
     uint256 internal constant GUARD_STORAGE_SLOT = 0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8;
+    /// @dev keccak256("module_manager.module_guard.address"): Safe 1.5.0's module guard (zero on older Safes).
+    uint256 internal constant MODULE_GUARD_STORAGE_SLOT =
+        0xb104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947;
+    /// @dev keccak256("fallback_manager.handler.address"): Safe 1.1.1+ fallback handler.
+    uint256 internal constant FALLBACK_HANDLER_STORAGE_SLOT =
+        0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5;
 
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Last observed owner activity. uint40 seconds last until year 36812; the Safe nonce is stored as uint64
-    ///      through SafeCast (one nonce per executed transaction: 2^64 is out of reach).
+    /// @dev Last observed owner activity, one slot (40 + 64 + 32 + 8 bits). uint40 seconds last until year 36812;
+    ///      the Safe nonce is stored as uint64 through SafeCast (one nonce per executed transaction: 2^64 is out of
+    ///      reach). `watched`: the activity recorder was the Safe's guard at the observation, in `recorderEpoch`.
     struct Activity {
         uint40 observedAt;
         uint64 safeNonce;
+        uint32 recorderEpoch;
+        bool watched;
     }
 
     /// @dev Approvals of one recovery hash. The hash binds the Safe and the nonce, and the nonce changes with the
@@ -230,10 +239,11 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
             revert NoPendingRecovery(safe, state);
         }
         uint64 nonce = _configs[safe].nonce;
-        // The pending hash was computed at the current nonce (every nonce bump deletes the pending recovery), and
-        // the owners were validated when it was initiated.
+        // The pending hash was computed at the current nonce (every nonce bump deletes the pending recovery). The
+        // owners are validated again: the Safe's modules, guards or handler may have changed since the initiation.
         bytes32 hash = _hashRecovery(safe, newOwners, newThreshold, nonce);
         if (hash != pending.recoveryHash) revert RecoveryMismatch(safe, pending.recoveryHash, hash);
+        _validateOwners(safe, newOwners, newThreshold);
 
         // Effects first: the recovery and every approval for this nonce are spent before the Safe is called, and the
         // new owners start with a fresh inactivity clock.
@@ -389,18 +399,32 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
     /**
      * @dev New owners must be strictly ascending addresses above the sentinel, and not the Safe: this refuses
      *      address(0), SENTINEL and duplicates in one pass, and gives each owner set exactly one proposal hash (so
-     *      approvals for the same set cannot be split across orderings).
+     *      approvals for the same set cannot be split across orderings). None may be a contract of the Safe's own
+     *      set-up, which can never produce a signature for it (OwnerCannotSign): a recovery must leave owners who
+     *      can sign.
      */
-    function _validateOwners(address safe, address[] calldata newOwners, uint256 newThreshold) private pure {
+    function _validateOwners(address safe, address[] calldata newOwners, uint256 newThreshold) private view {
         uint256 count = newOwners.length;
         if (count > MAX_OWNERS) revert TooManyOwners(count, MAX_OWNERS);
         if (newThreshold == 0 || newThreshold > count) revert InvalidThreshold(newThreshold, count);
+        address guard = _slotAddress(safe, GUARD_STORAGE_SLOT);
+        address moduleGuard = _slotAddress(safe, MODULE_GUARD_STORAGE_SLOT);
+        address handler = _slotAddress(safe, FALLBACK_HANDLER_STORAGE_SLOT);
+        address recorder = _recorders[safe];
         address previous = SENTINEL;
         for (uint256 i; i < count; ++i) {
             address owner = newOwners[i];
             if (owner == address(0) || owner == SENTINEL || owner == safe) revert InvalidOwner(owner);
             if (owner == previous) revert DuplicateOwner(owner);
             if (owner < previous) revert OwnersNotSorted(previous, owner);
+            if (
+                owner == address(this) ||
+                owner == guard ||
+                owner == moduleGuard ||
+                owner == handler ||
+                owner == recorder ||
+                IModuleManager(safe).isModuleEnabled(owner)
+            ) revert OwnerCannotSign(owner);
             previous = owner;
         }
     }
@@ -436,28 +460,52 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
         emit RecoveryCancelled(safe, hash, by);
     }
 
-    /// @dev Records activity now at the Safe's current nonce.
+    /// @dev Records activity now at the Safe's current nonce, and whether the recorder is watching the Safe now.
     function _observe(address safe, address by) private {
         uint256 safeNonce = _safeNonce(safe);
-        _activity[safe] = Activity({observedAt: uint40(block.timestamp), safeNonce: SafeCast.toUint64(safeNonce)});
+        (bool watched, uint32 epoch) = _recorderEpoch(safe);
+        _activity[safe] = Activity({
+            observedAt: uint40(block.timestamp),
+            safeNonce: SafeCast.toUint64(safeNonce),
+            recorderEpoch: epoch,
+            watched: watched
+        });
         emit ActivityObserved(safe, by, safeNonce, block.timestamp);
     }
 
     /**
+     * @dev Whether the Safe's activity recorder is its transaction guard now (so it sees every owner transaction
+     *      from now on), and its epoch. A recorder that reverts or answers garbage is not watching.
+     */
+    function _recorderEpoch(address safe) private view returns (bool watching, uint32 epoch) {
+        address recorder = _recorders[safe];
+        if (recorder == address(0) || _slotAddress(safe, GUARD_STORAGE_SLOT) != recorder) return (false, 0);
+        try IActivityRecorder(recorder).activityEpoch(safe) returns (uint32 current) {
+            return (true, current);
+        } catch {
+            return (false, 0);
+        }
+    }
+
+    /**
      * @dev The owners' last activity: the last observation (heartbeat, configuration, poke, finalization), raised to
-     *      the recorder's time while the recorder is the Safe's guard. Without a trusted recorder (none, not the
-     *      guard, or failing) a nonce that moved since the observation means "active at an unknown time since": the
-     *      current time (poke to start the clock).
+     *      the recorder's time if the record is complete since that observation: the recorder was the Safe's guard
+     *      then, is now, and was never removed in between (same epoch), so it saw every owner transaction since.
+     *      (A recorder installed after the observation missed the transaction that installed it and maybe others.)
+     *      Otherwise (no recorder, not watching, removed since, or failing) a nonce that moved since the observation
+     *      means "active at an unknown time since": the current time (poke to start the clock).
      */
     function _lastActivity(address safe, uint256 safeNonce) private view returns (uint256 last) {
         Activity memory activity = _activity[safe];
         last = activity.observedAt;
-        address recorder = _recorders[safe];
-        if (recorder != address(0) && _guardOf(safe) == recorder) {
-            // A recorder that reverts must not block recovery: fall back to the nonce rule.
-            try IActivityRecorder(recorder).lastActivity(safe) returns (uint64 recorded) {
-                return recorded > last ? recorded : last;
-            } catch {}
+        if (activity.watched) {
+            (bool watching, uint32 epoch) = _recorderEpoch(safe);
+            if (watching && epoch == activity.recorderEpoch) {
+                // A recorder that reverts must not block recovery: fall back to the nonce rule.
+                try IActivityRecorder(_recorders[safe]).lastActivity(safe) returns (uint64 recorded) {
+                    return recorded > last ? recorded : last;
+                } catch {}
+            }
         }
         if (safeNonce != activity.safeNonce) last = block.timestamp;
     }
@@ -478,10 +526,9 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
         return ISafe(payable(safe)).nonce();
     }
 
-    /// @dev The Safe's transaction guard, read through StorageAccessible (same slot on Safe 1.3.0 to 1.5.0).
-    function _guardOf(address safe) private view returns (address) {
-        bytes memory word = ISafe(payable(safe)).getStorageAt(GUARD_STORAGE_SLOT, 1);
-        return abi.decode(word, (address));
+    /// @dev An address the Safe keeps in `slot`, read through StorageAccessible (Safe 1.3.0 to 1.5.0).
+    function _slotAddress(address safe, uint256 slot) private view returns (address) {
+        return abi.decode(ISafe(payable(safe)).getStorageAt(slot, 1), (address));
     }
 
     /**
