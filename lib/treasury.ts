@@ -391,9 +391,12 @@ export function treasuryInstallCalls(params: TreasuryParams, toolkit: ToolkitAdd
       ),
     );
   }
+  // The recovery module is configured after the guard is installed: it trusts the guard's activity record only if
+  // the guard was already the Safe's guard when the module first observed the Safe.
+  const recovery: SafeCall[] = [];
   if (params.recovery) {
     modules.recovery = need(toolkit.recovery, "RecoveryModule");
-    calls.push(
+    recovery.push(
       ...recoveryCalls(
         modules.recovery,
         { ...params.recovery, guardians: params.recovery.guardians.map((g) => getAddress(g)) },
@@ -412,7 +415,7 @@ export function treasuryInstallCalls(params: TreasuryParams, toolkit: ToolkitAdd
       }),
     );
   }
-  return calls;
+  return [...calls, ...recovery];
 }
 
 export type TreasurySetup = ResolvedSafeSetup & { fallbackHandler: string; setupTo: string; setupData: string };

@@ -76,6 +76,12 @@ async function recoveryWithGuard(version: SafeVersion) {
         },
         { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [recoveryAddress]) },
         { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [await otherModule.getAddress()]) },
+        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [guardAddress]) },
+        ...(version === "1.5.0"
+          ? [{ to: s.safeAddress, data: safeIface.encodeFunctionData("setModuleGuard", [guardAddress]) }]
+          : []),
+        { to: s.safeAddress, data: safeIface.encodeFunctionData("setGuard", [guardAddress]) },
+        // After setGuard: the module trusts the guard's record only if it was the guard when configured.
         {
           to: recoveryAddress,
           data: recovery.interface.encodeFunctionData("configure", [
@@ -86,11 +92,6 @@ async function recoveryWithGuard(version: SafeVersion) {
             guardAddress,
           ]),
         },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [guardAddress]) },
-        ...(version === "1.5.0"
-          ? [{ to: s.safeAddress, data: safeIface.encodeFunctionData("setModuleGuard", [guardAddress]) }]
-          : []),
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("setGuard", [guardAddress]) },
       ]),
     )
   ).wait();
