@@ -424,9 +424,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         uint256 value = item.value;
         bytes memory data = item.data;
         Enum.Operation operation = Enum.Operation(item.operation);
-        // The decoder works on calldata; the stored transaction is decoded through a static self-call.
-        (, , Outflow[] memory outflows) = this.classify(safe, to, value, data, operation, 0);
-        emit TransactionExecuted(safe, id, outflows);
+        _emitExecuted(safe, id, abi.encodeCall(this.classify, (safe, to, value, data, operation, 0)));
         if (!IModuleManager(safe).execTransactionFromModule(to, value, data, operation)) {
             revert QueuedTransactionFailed(safe, id);
         }
@@ -437,6 +435,28 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             uint32 epoch = state.activityEpoch;
             state.activityEpoch = epoch + 1;
             emit ActivityEpochChanged(safe, epoch, epoch + 1);
+        }
+    }
+
+    /**
+     * @dev Emits TransactionExecuted with the outflows of the queued transaction. The decoder works on calldata, so
+     *      the stored transaction is classified through a static self-call (`classifyCall`): its answer,
+     *      abi.encode(verdict, reason, outflows), holds the outflows array at offset 0x60, which is forwarded as the
+     *      event's data (abi.encode(outflows): offset 0x20, then the same array) without decoding and re-encoding
+     *      it (that round trip costs about 1 KB of code in a contract at the code-size limit).
+     */
+    function _emitExecuted(address safe, uint256 id, bytes memory classifyCall) private {
+        bytes32 topic = TransactionExecuted.selector;
+        assembly ("memory-safe") {
+            if iszero(staticcall(gas(), address(), add(classifyCall, 0x20), mload(classifyCall), 0, 0)) {
+                returndatacopy(0, 0, returndatasize())
+                revert(0, returndatasize())
+            }
+            // classify's return data is at least 0x80 bytes (three head words and the array length).
+            let ptr := mload(0x40)
+            mstore(ptr, 0x20)
+            returndatacopy(add(ptr, 0x20), 0x60, sub(returndatasize(), 0x60))
+            log3(ptr, sub(returndatasize(), 0x40), topic, safe, id)
         }
     }
 

@@ -655,6 +655,33 @@ for (const [version, fixture] of [
           .withArgs(f.safeAddress, id, QueueState.Executed);
       });
 
+      it("records every asset's outflow of a queued batch, and none for a call that moves nothing", async function () {
+        const f = await loadFixture(fixture);
+        const tokenAddress = await f.token.getAddress();
+        const payBoth = batch(
+          [
+            { to: f.stranger.address, value: 3n },
+            { to: tokenAddress, data: erc20.encodeFunctionData("transfer", [f.stranger.address, 7n]) },
+          ],
+          f.multiSendCallOnly,
+        );
+        const paid = await queueTx(f, payBoth);
+        const ping = await queueTx(f, {
+          to: await f.target.getAddress(),
+          data: f.target.interface.encodeFunctionData("ping"),
+        });
+        await time.increaseTo(ping.eta);
+        await expect(f.guard.execute(f.safeAddress, paid.id))
+          .to.emit(f.guard, "TransactionExecuted")
+          .withArgs(f.safeAddress, paid.id, [
+            [ETH, 3n],
+            [tokenAddress, 7n],
+          ]);
+        await expect(f.guard.execute(f.safeAddress, ping.id))
+          .to.emit(f.guard, "TransactionExecuted")
+          .withArgs(f.safeAddress, ping.id, []);
+      });
+
       it("stores the queued transaction and reports its state; vetoes need a live transaction", async function () {
         const f = await loadFixture(fixture);
         const data = f.target.interface.encodeFunctionData("ping");
