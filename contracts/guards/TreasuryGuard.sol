@@ -7,6 +7,7 @@ import {IModuleGuard} from "@safe-global/safe-smart-account/contracts/base/Modul
 import {IERC165} from "@safe-global/safe-smart-account/contracts/interfaces/IERC165.sol";
 import {IModuleManager} from "@safe-global/safe-smart-account/contracts/interfaces/IModuleManager.sol";
 import {IOwnerManager} from "@safe-global/safe-smart-account/contracts/interfaces/IOwnerManager.sol";
+import {ISafe} from "@safe-global/safe-smart-account/contracts/interfaces/ISafe.sol";
 import {StorageAccessible} from "@safe-global/safe-smart-account/contracts/common/StorageAccessible.sol";
 
 import {IActivityRecorder} from "../interfaces/IActivityRecorder.sol";
@@ -61,6 +62,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     // safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)
     bytes4 internal constant SAFE_BATCH_TRANSFER_FROM_1155 = 0x2eb2c2d6;
     bytes4 internal constant SET_APPROVAL_FOR_ALL = 0xa22cb465; // setApprovalForAll(address,bool)
+    bytes4 internal constant OWNER_OF = 0x6352211e; // ownerOf(uint256)
     bytes4 internal constant SEND_777 = 0x9bd9bbc6; // send(address,uint256,bytes)
     bytes4 internal constant OPERATOR_SEND_777 = 0x62ad1b83; // operatorSend(address,address,uint256,bytes,bytes)
     bytes4 internal constant AUTHORIZE_OPERATOR_777 = 0x959b8c3f; // authorizeOperator(address)
@@ -100,6 +102,9 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
 
     /// @dev Safe's transaction guard slot: keccak256("guard_manager.guard.address") (Safe 1.3.0 to 1.5.0).
     uint256 private constant _GUARD_STORAGE_SLOT = 0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8;
+    /// @dev Safe 1.5.0's module guard slot: keccak256("module_manager.module_guard.address").
+    uint256 private constant _MODULE_GUARD_STORAGE_SLOT =
+        0xb104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947;
 
     /// @dev Transient storage namespace of the per-Safe context stacks: keccak256("TreasuryGuard.context") - 1.
     bytes32 private constant _CONTEXT_NAMESPACE = bytes32(uint256(keccak256("TreasuryGuard.context")) - 1);
@@ -147,6 +152,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
     struct Classification {
         Verdict verdict;
         Reason reason;
+        // A module transaction (not the owners'): it may not call the guard or the recovery module at all.
+        bool byModule;
         uint256 count;
         address[] assets;
         uint256[] amounts;
@@ -358,7 +365,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         Enum.Operation operation
     ) external override returns (uint256 id) {
         address safe = msg.sender;
-        Classification memory c = _classify(safe, to, value, data, operation);
+        Classification memory c = _classify(safe, to, value, data, operation, false);
         if (c.verdict == Verdict.Forbidden) revert TransactionForbidden(c.reason);
         _evaluateCaps(safe, c);
         SafeState storage state = _safes[safe];
@@ -425,12 +432,20 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         bytes memory data = item.data;
         Enum.Operation operation = Enum.Operation(item.operation);
         _emitExecuted(safe, id, abi.encodeCall(this.classify, (safe, to, value, data, operation, 0)));
+        uint256 nonce = ISafe(payable(safe)).nonce();
+        bool moduleGuard = _slotAddress(safe, _MODULE_GUARD_STORAGE_SLOT) == address(this);
         if (!IModuleManager(safe).execTransactionFromModule(to, value, data, operation)) {
             revert QueuedTransactionFailed(safe, id);
         }
-        // Queued executions are the only way this guard leaves a Safe (removing it is a delayed Safe self-call):
-        // from here on owner transactions go unrecorded, so the activity record starts a new epoch.
-        if (_guardOf(safe) != address(this)) {
+        // A queued execution is how this guard leaves a Safe (removing it is a delayed Safe self-call; once it is no
+        // longer the module guard, other modules could remove it too). Owner transactions may then go unrecorded, and
+        // so may a Safe transaction nested in this execution: the activity record starts a new epoch if the guard is
+        // no longer the transaction guard, stopped being the module guard, or the Safe's nonce moved.
+        if (
+            _slotAddress(safe, _GUARD_STORAGE_SLOT) != address(this) ||
+            (moduleGuard && _slotAddress(safe, _MODULE_GUARD_STORAGE_SLOT) != address(this)) ||
+            ISafe(payable(safe)).nonce() != nonce
+        ) {
             SafeState storage state = _safes[safe];
             uint32 epoch = state.activityEpoch;
             state.activityEpoch = epoch + 1;
@@ -571,7 +586,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         Enum.Operation operation,
         uint256 gasPrice
     ) external view override returns (Verdict verdict, Reason reason, Outflow[] memory outflows) {
-        Classification memory c = _classify(safe, to, value, data, operation);
+        Classification memory c = _classify(safe, to, value, data, operation, false);
         if (gasPrice != 0) {
             // The hook checks the gas price before anything else: so does the reason.
             c.verdict = Verdict.Forbidden;
@@ -594,7 +609,7 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         Enum.Operation operation,
         bool byOwners
     ) private {
-        Classification memory c = _classify(safe, to, value, data, operation);
+        Classification memory c = _classify(safe, to, value, data, operation, !byOwners);
         if (c.verdict == Verdict.Forbidden) revert TransactionForbidden(c.reason);
         if (c.verdict == Verdict.Delayed) revert DelayRequired(c.reason);
         _count(safe, c, byOwners);
@@ -767,8 +782,10 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         address to,
         uint256 value,
         bytes calldata data,
-        Enum.Operation operation
+        Enum.Operation operation,
+        bool byModule
     ) private view returns (Classification memory c) {
+        c.byModule = byModule;
         // A call adds at most two assets (ETH and a token); batches grow the arrays on demand (_addOutflow).
         c.assets = new address[](2);
         c.amounts = new uint256[](2);
@@ -923,11 +940,19 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         }
         if (value != 0) _outflow(c, safe, address(0), to, value);
         if (to == address(this)) {
-            _classifyGuardCall(c, safe, data);
+            // The guard's instant operations (queue, cancel, tightening setters, resetCancelStreak) are the owners':
+            // a module calling them could cancel its own removal or reset the veto streak.
+            if (c.byModule) _flag(c, Verdict.Forbidden, Reason.GuardCall);
+            else _classifyGuardCall(c, safe, data);
             return;
         }
         if (data.length == 0) return;
         if (data.length >= 4 && _classifyTokenCall(c, safe, to, bytes4(data), data)) return;
+        // Trust in the recovery module's selectors (e.g. cancelRecovery) is the owners' trust, not any module's.
+        if (c.byModule && to == _recoveryModules[safe]) {
+            _flag(c, Verdict.Delayed, Reason.UntrustedTarget);
+            return;
+        }
         if (_trustedTargets[safe][to]) return;
         if (data.length >= 4 && _trustedSelectors[safe][to][bytes4(data)]) return;
         _flag(c, Verdict.Delayed, Reason.UntrustedTarget);
@@ -961,10 +986,14 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             uint256 amount = _word(data, 36);
             // approve(x, 0) has the same calldata as an ERC20 revocation and an ERC721 approval of token id 0. It is
             // a revocation (instant, nothing moves) only where that reading is certain: for the zero spender (which
-            // clears an ERC721 approval and which ERC20s refuse) or on a token the Safe has capped, i.e. declared
-            // fungible. Otherwise it is an approval and needs a whitelisted spender.
-            if (selector == APPROVE && amount == 0 && (recipient == address(0) || _assetSlots[safe][token] != 0))
-                return true;
+            // clears an ERC721 approval and which ERC20s refuse), or on a token the Safe has capped (declared
+            // fungible) whose ownerOf(0) does not name the Safe. Otherwise it is an approval and needs a whitelisted
+            // spender.
+            if (
+                selector == APPROVE &&
+                amount == 0 &&
+                (recipient == address(0) || (_assetSlots[safe][token] != 0 && !_ownsTokenZero(safe, token)))
+            ) return true;
             _outflow(c, safe, token, recipient, amount);
         } else if (
             selector == TRANSFER_FROM ||
@@ -1264,9 +1293,18 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         delete _assetSlots[safe][removed];
     }
 
-    /// @dev The Safe's transaction guard, read through StorageAccessible.
-    function _guardOf(address safe) private view returns (address) {
-        return abi.decode(StorageAccessible(safe).getStorageAt(_GUARD_STORAGE_SLOT, 1), (address));
+    /// @dev An address the Safe keeps in `slot`, read through StorageAccessible.
+    function _slotAddress(address safe, uint256 slot) private view returns (address) {
+        return abi.decode(StorageAccessible(safe).getStorageAt(slot, 1), (address));
+    }
+
+    /**
+     * @dev Whether `token` answers ownerOf(0) with `safe`: then approve(x, 0) on it approves an NFT the Safe holds.
+     *      Bounded gas; a revert, a short answer or another owner is "no".
+     */
+    function _ownsTokenZero(address safe, address token) private view returns (bool owns) {
+        (bool ok, bytes memory answer) = token.staticcall{gas: 30_000}(abi.encodeWithSelector(OWNER_OF, 0));
+        owns = ok && answer.length >= 32 && abi.decode(answer, (uint256)) == uint256(uint160(safe));
     }
 
     /// @dev The latest of the Safe slot's record and the marks of its capped assets' windows.

@@ -124,8 +124,9 @@ interface IRecoveryModule {
     /// @notice A new owner is address(0), the sentinel address(1) or the Safe itself.
     error InvalidOwner(address owner);
     /**
-     * @notice A new owner is a contract of the Safe's own set-up that can never sign for it: this module, one of the
-     *         Safe's enabled modules, its transaction guard, module guard, fallback handler or activity recorder.
+     * @notice A new owner can never sign for the Safe: it is this module, or a contract of the Safe's own set-up (one
+     *         of its enabled modules, its transaction guard, module guard, fallback handler or activity recorder).
+     *         Checked at approval and initiation.
      */
     error OwnerCannotSign(address owner);
     error DuplicateOwner(address owner);
@@ -177,8 +178,9 @@ interface IRecoveryModule {
 
     /**
      * @notice Names the contract (the TreasuryGuard) whose lastActivity(safe) also counts as owner activity.
-     *         It is only consulted while it is the caller Safe's transaction guard, was its guard already at the
-     *         last observation, and reports the same activityEpoch as then. address(0) disables it.
+     *         It is only consulted while it is the caller Safe's transaction guard and module guard (so never on Safes
+     *         before 1.5.0), was both already at the last observation, and reports the same activityEpoch as then.
+     *         address(0) disables it.
      */
     function setActivityRecorder(address recorder) external;
 

@@ -239,11 +239,12 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
             revert NoPendingRecovery(safe, state);
         }
         uint64 nonce = _configs[safe].nonce;
-        // The pending hash was computed at the current nonce (every nonce bump deletes the pending recovery). The
-        // owners are validated again: the Safe's modules, guards or handler may have changed since the initiation.
+        // The pending hash was computed at the current nonce (every nonce bump deletes the pending recovery), and the
+        // owners were validated when it was initiated. They are not checked against the Safe's set-up again: whether
+        // an address can sign does not depend on it, and the owners being recovered from must not gain a hidden veto
+        // (e.g. by enabling a proposed EOA owner as a module during the delay).
         bytes32 hash = _hashRecovery(safe, newOwners, newThreshold, nonce);
         if (hash != pending.recoveryHash) revert RecoveryMismatch(safe, pending.recoveryHash, hash);
-        _validateOwners(safe, newOwners, newThreshold);
 
         // Effects first: the recovery and every approval for this nonce are spent before the Safe is called, and the
         // new owners start with a fresh inactivity clock.
@@ -399,9 +400,10 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
     /**
      * @dev New owners must be strictly ascending addresses above the sentinel, and not the Safe: this refuses
      *      address(0), SENTINEL and duplicates in one pass, and gives each owner set exactly one proposal hash (so
-     *      approvals for the same set cannot be split across orderings). None may be a contract of the Safe's own
-     *      set-up, which can never produce a signature for it (OwnerCannotSign): a recovery must leave owners who
-     *      can sign.
+     *      approvals for the same set cannot be split across orderings). None may be this module, or a contract
+     *      of the Safe's own set-up (a module, a guard, the fallback handler, the activity recorder), which can never
+     *      produce a signature for it (OwnerCannotSign): a recovery must leave owners who can sign. An address without
+     *      code can always sign, whatever role the Safe gave it.
      */
     function _validateOwners(address safe, address[] calldata newOwners, uint256 newThreshold) private view {
         uint256 count = newOwners.length;
@@ -419,11 +421,12 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
             if (owner < previous) revert OwnersNotSorted(previous, owner);
             if (
                 owner == address(this) ||
-                owner == guard ||
-                owner == moduleGuard ||
-                owner == handler ||
-                owner == recorder ||
-                IModuleManager(safe).isModuleEnabled(owner)
+                (owner.code.length != 0 &&
+                    (owner == guard ||
+                        owner == moduleGuard ||
+                        owner == handler ||
+                        owner == recorder ||
+                        IModuleManager(safe).isModuleEnabled(owner)))
             ) revert OwnerCannotSign(owner);
             previous = owner;
         }
@@ -474,17 +477,34 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
     }
 
     /**
-     * @dev Whether the Safe's activity recorder is its transaction guard now (so it sees every owner transaction
-     *      from now on), and its epoch. A recorder that reverts or answers garbage is not watching.
+     * @dev Whether the Safe's activity recorder is watching it now: it is both its transaction guard and its module
+     *      guard (Safe 1.5.0), so it sees every owner transaction and no other module can remove it unseen. On Safes
+     *      without module guards (1.4.1) any module can remove the guard, so the record is never trusted there.
+     *      Also returns the recorder's epoch. A recorder that reverts or answers anything but one word is not
+     *      watching.
      */
     function _recorderEpoch(address safe) private view returns (bool watching, uint32 epoch) {
         address recorder = _recorders[safe];
-        if (recorder == address(0) || _slotAddress(safe, GUARD_STORAGE_SLOT) != recorder) return (false, 0);
-        try IActivityRecorder(recorder).activityEpoch(safe) returns (uint32 current) {
-            return (true, current);
-        } catch {
-            return (false, 0);
-        }
+        if (
+            recorder == address(0) ||
+            _slotAddress(safe, GUARD_STORAGE_SLOT) != recorder ||
+            _slotAddress(safe, MODULE_GUARD_STORAGE_SLOT) != recorder
+        ) return (false, 0);
+        (bool ok, uint256 answer) = _askRecorder(recorder, abi.encodeCall(IActivityRecorder.activityEpoch, (safe)));
+        if (!ok || answer > type(uint32).max) return (false, 0);
+        return (true, uint32(answer));
+    }
+
+    /**
+     * @dev A bounded static call to the recorder that must answer exactly one word. try/catch would not do: it does
+     *      not catch an answer that fails to decode (e.g. the empty answer of a no-op fallback), which would make
+     *      every observation revert and so block heartbeats, pokes and finalization.
+     */
+    function _askRecorder(address recorder, bytes memory call) private view returns (bool ok, uint256 answer) {
+        bytes memory data;
+        (ok, data) = recorder.staticcall{gas: 100_000}(call);
+        ok = ok && data.length == 32;
+        if (ok) answer = abi.decode(data, (uint256));
     }
 
     /**
@@ -501,10 +521,12 @@ contract RecoveryModule is IRecoveryModule, EIP712 {
         if (activity.watched) {
             (bool watching, uint32 epoch) = _recorderEpoch(safe);
             if (watching && epoch == activity.recorderEpoch) {
-                // A recorder that reverts must not block recovery: fall back to the nonce rule.
-                try IActivityRecorder(_recorders[safe]).lastActivity(safe) returns (uint64 recorded) {
-                    return recorded > last ? recorded : last;
-                } catch {}
+                // A recorder that fails must not block recovery: fall back to the nonce rule.
+                (bool ok, uint256 recorded) = _askRecorder(
+                    _recorders[safe],
+                    abi.encodeCall(IActivityRecorder.lastActivity, (safe))
+                );
+                if (ok) return recorded > last ? recorded : last;
             }
         }
         if (safeNonce != activity.safeNonce) last = block.timestamp;

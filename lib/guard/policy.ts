@@ -26,7 +26,7 @@ export const REASONS = [
   ],
   ["plain-multisend", "DELEGATECALL to MultiSend is never allowed: batch with MultiSendCallOnly"],
   ["gas-refund", "a non-zero gasPrice is never allowed (refunds would move value outside the ledger)"],
-  ["guard-call", "this call to the guard is never needed from the Safe"],
+  ["guard-call", "this call to the guard is never needed from the Safe, and modules may not call the guard at all"],
 ] as const;
 export type ReasonName = (typeof REASONS)[number][0];
 
