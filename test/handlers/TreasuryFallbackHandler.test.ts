@@ -90,7 +90,9 @@ async function offchainPermit(f: Fixture, safe: string, value = parseEther("500"
   const signature = await signSafeMessage(safe, digest, f.owners.slice(0, 2));
   const messageHash = await f.handler.getMessageHashForSafe(safe, coder.encode(["bytes32"], [digest]));
   const submit = (sig = signature) =>
-    f.permitToken.connect(f.stranger).permit(safe, f.stranger.address, value, deadline, sig);
+    f.permitToken
+      .connect(f.stranger)
+      ["permit(address,address,uint256,uint256,bytes)"](safe, f.stranger.address, value, deadline, sig);
   return { value, deadline, digest, signature, messageHash, submit };
 }
 
@@ -376,7 +378,7 @@ for (const version of SAFE_VERSIONS) {
         expect(await f.token.balanceOf(f.alice.address)).to.equal(0n);
 
         const fields = [f.alice.address, 1n, "0x1234", 0, 10n, 20n, 0n, ZeroAddress, ZeroAddress, 7n] as const;
-        const [ours, theirs] = await both(iface.encodeFunctionData("encodeTransactionData", fields));
+        const [ours, theirs] = await both(iface.encodeFunctionData("encodeTransactionData", [...fields]));
         expect(ours).to.equal(theirs);
         const [encoded] = iface.decodeFunctionResult("encodeTransactionData", ours);
         expect(keccak256(encoded)).to.equal(await f.safe.getTransactionHash(...fields));
