@@ -89,10 +89,9 @@ async function offchainPermit(f: Fixture, safe: string, value = parseEther("500"
   const digest = await f.permitToken.permitDigest(safe, f.stranger.address, value, deadline);
   const signature = await signSafeMessage(safe, digest, f.owners.slice(0, 2));
   const messageHash = await f.handler.getMessageHashForSafe(safe, coder.encode(["bytes32"], [digest]));
+  const token = f.permitToken.connect(f.stranger);
   const submit = (sig = signature) =>
-    f.permitToken
-      .connect(f.stranger)
-      ["permit(address,address,uint256,uint256,bytes)"](safe, f.stranger.address, value, deadline, sig);
+    token.getFunction("permit(address,address,uint256,uint256,bytes)")(safe, f.stranger.address, value, deadline, sig);
   return { value, deadline, digest, signature, messageHash, submit };
 }
 
