@@ -4,6 +4,7 @@ import { parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
+import { treasuryGuardInterface } from "../../lib/guard/install";
 import { canonicalContract } from "../../lib/safe/canonical";
 import { toolkitAddress } from "../../lib/toolkit";
 import {
@@ -194,6 +195,21 @@ describe("Treasury deployment with the TreasuryGuard", function () {
     );
     expect(() => treasurySetup(guarded, { fallbackHandler })).to.throw(/TreasuryGuard; pass its address/);
     expect(() => treasurySetup(plain)).to.throw(/TreasuryFallbackHandler; pass its address/);
+  });
+
+  it("writes the off-chain signature opt-in into the initial policy only when the guard section asks", function () {
+    const guarded = readTreasuryParams("deploy/parameters/guarded.json");
+    const toolkit = {
+      guard: "0x00000000000000000000000000000000000000aa",
+      fallbackHandler: "0x00000000000000000000000000000000000000bb",
+    };
+    const optIn = treasuryGuardInterface.encodeFunctionData("setOffchainSignatures", [true]).slice(2);
+    expect(treasurySetup(guarded, toolkit).setupData).to.not.contain(optIn);
+    const opted = { ...guarded, guard: { ...guarded.guard!, offchainSignatures: true } };
+    expect(treasurySetup(opted, toolkit).setupData).to.contain(optIn);
+    expect(
+      problemsOf({ Treasury: { owners: OWNERS, threshold: 1, guard: { offchainSignatures: "yes" } } }),
+    ).to.deep.equal(["Treasury.guard.offchainSignatures"]);
   });
 
   it("names each bad guard field", function () {
