@@ -943,9 +943,8 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
             // a revocation (instant, nothing moves) only where that reading is certain: for the zero spender (which
             // clears an ERC721 approval and which ERC20s refuse) or on a token the Safe has capped, i.e. declared
             // fungible. Otherwise it is an approval and needs a whitelisted spender.
-            if (
-                selector == APPROVE && amount == 0 && (recipient == address(0) || _assetSlots[safe][token] != 0)
-            ) return true;
+            if (selector == APPROVE && amount == 0 && (recipient == address(0) || _assetSlots[safe][token] != 0))
+                return true;
             _outflow(c, safe, token, recipient, amount);
         } else if (
             selector == TRANSFER_FROM ||

@@ -282,7 +282,6 @@ interface ITreasuryGuard is IActivityRecorder {
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
 
-
     /// @notice The module whose owner/threshold changes always pass (see setRecoveryModule).
     function recoveryModule(address safe) external view returns (address);
 
