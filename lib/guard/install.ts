@@ -78,10 +78,10 @@ export function guardPolicyCalls(guard: string, policy: GuardPolicy): SafeCall[]
 /**
  * Every call that installs the TreasuryGuard on a Safe: the policy first, then the fallback handler (when given),
  * the guard as module (queued executions), as module guard (Safe 1.5.0 only: 1.4.1 has none) and, last, as
- * transaction guard. Safe reads its guard before it runs a transaction, so the whole batch is judged by the guard
- * installed before it (none): every call in it runs unchecked, and putting the guard last keeps it that way whatever
- * Safe version or future check runs per call. A Safe that already has the TreasuryGuard must queue the batch
- * (setFallbackHandler and setGuard are delayed Safe self-calls). Safe self-calls use SAFE_SELF.
+ * transaction guard. Safe reads its guard once, before it runs a transaction, so the batch is judged by the guard
+ * installed before it (none) and none of its calls is checked. Switching the guard on last keeps that true even if
+ * the calls are sent one by one in this order: setFallbackHandler, a delayed Safe self-call once the guard is on,
+ * runs before it. A Safe that already has the TreasuryGuard must queue the batch. Safe self-calls use SAFE_SELF.
  * `fallbackHandler` is for existing Safes; at creation Safe.setup's own fallbackHandler argument sets it.
  */
 export function guardInstallCalls(
