@@ -1,4 +1,4 @@
-import { getCreate2Address, keccak256, ZeroHash } from "ethers";
+import { AbiCoder, concat, getCreate2Address, keccak256, ZeroHash } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { toolkitModule, type SingletonSpec } from "../deploy/modules/Toolkit";
@@ -6,7 +6,12 @@ import { ensureSingletonFactory } from "./bootstrap";
 import { SINGLETON_FACTORY } from "./safe/canonical";
 
 /** The toolkit's singletons: one instance per chain serves every Safe (state keyed by the Safe). */
-export const TOOLKIT_CONTRACTS = ["TreasuryGuard", "SpendingLimitModule", "RecoveryModule"] as const;
+export const TOOLKIT_CONTRACTS = [
+  "TreasuryGuard",
+  "TreasuryFallbackHandler",
+  "SpendingLimitModule",
+  "RecoveryModule",
+] as const;
 export type ToolkitContract = (typeof TOOLKIT_CONTRACTS)[number];
 
 export interface ToolkitEntry {
@@ -15,9 +20,16 @@ export interface ToolkitEntry {
   status: "deployed" | "present";
 }
 
+/** Constructor arguments: the fallback handler trusts the opt-in of this chain's TreasuryGuard singleton only. */
+async function constructorArgs(hre: HardhatRuntimeEnvironment, name: ToolkitContract): Promise<string> {
+  if (name !== "TreasuryFallbackHandler") return "0x";
+  return AbiCoder.defaultAbiCoder().encode(["address"], [(await spec(hre, "TreasuryGuard")).address]);
+}
+
 async function spec(hre: HardhatRuntimeEnvironment, name: ToolkitContract): Promise<SingletonSpec> {
   const artifact = await hre.artifacts.readArtifact(name);
-  return { name, artifact, address: getCreate2Address(SINGLETON_FACTORY, ZeroHash, keccak256(artifact.bytecode)) };
+  const initCode = concat([artifact.bytecode, await constructorArgs(hre, name)]);
+  return { name, artifact, initCode, address: getCreate2Address(SINGLETON_FACTORY, ZeroHash, keccak256(initCode)) };
 }
 
 /** Where a toolkit singleton lives (or will live) on any chain: CREATE2 through the Safe singleton factory. */

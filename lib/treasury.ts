@@ -207,6 +207,7 @@ const GuardSchema = z
     delay: seconds("delay").optional(),
     expiry: seconds("expiry").optional(),
     recoveryModule: account.optional(),
+    offchainSignatures: z.boolean().optional(),
   })
   .strict()
   .superRefine((g, ctx) => {
@@ -220,6 +221,21 @@ const GuardSchema = z
       "asset",
     );
   });
+
+/** The toolkit's handler (the default), Safe's own handler of the Safe's version, or any handler's address. */
+export const FALLBACK_HANDLERS = ["TreasuryFallbackHandler", "CompatibilityFallbackHandler"] as const;
+const FallbackHandlerSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    if ((FALLBACK_HANDLERS as readonly string[]).includes(value)) return;
+    if (!isAddress(value) || !isLowerOrChecksummed(value) || getAddress(value) === ZeroAddress) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `must be "TreasuryFallbackHandler" (the default), "CompatibilityFallbackHandler" or a handler's address, got "${value}"`,
+      });
+    }
+  })
+  .default("TreasuryFallbackHandler");
 
 function isLowerOrChecksummed(value: string): boolean {
   const hex = value.slice(2);
@@ -238,6 +254,7 @@ const TreasuryParamsSchema = z
       .enum(SAFE_VERSIONS, { errorMap: () => ({ message: `must be one of ${SAFE_VERSIONS.join(", ")}` }) })
       .default(DEFAULT_SAFE_VERSION),
     l2: z.boolean().default(false),
+    fallbackHandler: FallbackHandlerSchema,
     setupTo: address.optional(),
     setupData: z
       .string()
@@ -327,15 +344,20 @@ export function guardPolicy(guard: NonNullable<TreasuryParams["guard"]>): GuardP
     delay: guard.delay,
     expiry: guard.expiry,
     recoveryModule: guard.recoveryModule && getAddress(guard.recoveryModule),
+    offchainSignatures: guard.offchainSignatures,
   };
 }
 
 /** Addresses of the toolkit singletons the parameters install (the same on every chain). */
 export interface ToolkitAddresses {
   guard?: string;
+  /** The TreasuryFallbackHandler (needed unless the parameters name another fallback handler). */
+  fallbackHandler?: string;
   spendingLimit?: string;
   recovery?: string;
 }
+
+const usesToolkitHandler = (params: TreasuryParams) => params.fallbackHandler === "TreasuryFallbackHandler";
 
 /** Resolves the toolkit singletons the parameters need (reads compiled artifacts, not the chain). */
 export async function toolkitAddressesFor(
@@ -344,6 +366,7 @@ export async function toolkitAddressesFor(
 ): Promise<ToolkitAddresses> {
   return {
     ...(params.guard ? { guard: await toolkitAddress(hre, "TreasuryGuard") } : {}),
+    ...(usesToolkitHandler(params) ? { fallbackHandler: await toolkitAddress(hre, "TreasuryFallbackHandler") } : {}),
     ...(params.spendingLimit ? { spendingLimit: await toolkitAddress(hre, "SpendingLimitModule") } : {}),
     ...(params.recovery ? { recovery: await toolkitAddress(hre, "RecoveryModule") } : {}),
   };
@@ -353,6 +376,7 @@ export async function toolkitAddressesFor(
 export function toolkitContractsFor(params: TreasuryParams): ToolkitContract[] {
   return [
     ...(params.guard ? (["TreasuryGuard"] as const) : []),
+    ...(usesToolkitHandler(params) ? (["TreasuryFallbackHandler"] as const) : []),
     ...(params.spendingLimit ? (["SpendingLimitModule"] as const) : []),
     ...(params.recovery ? (["RecoveryModule"] as const) : []),
   ];
@@ -421,12 +445,24 @@ export function treasuryInstallCalls(params: TreasuryParams, toolkit: ToolkitAdd
 export type TreasurySetup = ResolvedSafeSetup & { fallbackHandler: string; setupTo: string; setupData: string };
 
 /**
+ * The fallback handler Safe.setup installs: by default the TreasuryFallbackHandler, so the owners' off-chain
+ * signatures do not count as the Safe's unless it opts in through the guard (docs/threat-model.md).
+ */
+function fallbackHandlerFor(params: TreasuryParams, toolkit: ToolkitAddresses): string {
+  if (usesToolkitHandler(params)) return need(toolkit.fallbackHandler, "TreasuryFallbackHandler");
+  if (params.fallbackHandler === "CompatibilityFallbackHandler") {
+    return canonicalContract(params.safeVersion, "compatibilityFallbackHandler").address;
+  }
+  return getAddress(params.fallbackHandler);
+}
+
+/**
  * The deterministic Safe setup the parameters describe (address predicted without touching a chain). With a
  * guard, spendingLimit or recovery section, the creation transaction installs them through Safe.setup's hook
  * (see treasuryInstallCalls).
  */
 export function treasurySetup(params: TreasuryParams, toolkit: ToolkitAddresses = {}): TreasurySetup {
-  const fallbackHandler = canonicalContract(params.safeVersion, "compatibilityFallbackHandler").address;
+  const fallbackHandler = fallbackHandlerFor(params, toolkit);
   let hook = { to: params.setupTo, data: params.setupData };
   const calls = treasuryInstallCalls(params, toolkit);
   if (calls.length > 0) {
@@ -477,12 +513,19 @@ export async function deployTreasury(
   const setup = treasurySetup(params, await toolkitAddressesFor(hre, params));
   const base = { version: params.safeVersion, setup, address: setup.predictedAddress };
   if ((await hre.ethers.provider.getCode(setup.predictedAddress)) !== "0x") return { ...base, status: "present" };
-  for (const required of [setup.singleton, setup.proxyFactory, setup.fallbackHandler]) {
+  const safeContracts = [setup.singleton, setup.proxyFactory];
+  if (params.fallbackHandler === "CompatibilityFallbackHandler") safeContracts.push(setup.fallbackHandler);
+  for (const required of safeContracts) {
     if ((await hre.ethers.provider.getCode(required)) === "0x") {
       throw new UserError(
         `Safe ${params.safeVersion} contract ${required} is missing on this chain: run \`npx hardhat safe:bootstrap\` first.`,
       );
     }
+  }
+  if (!usesToolkitHandler(params) && (await hre.ethers.provider.getCode(setup.fallbackHandler)) === "0x") {
+    throw new UserError(
+      `Treasury.fallbackHandler ${setup.fallbackHandler} has no code on this chain: deploy it first, or use "TreasuryFallbackHandler".`,
+    );
   }
   const toolkit = toolkitContractsFor(params);
   if (toolkit.length > 0) await deployToolkit(hre, toolkit);

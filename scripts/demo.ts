@@ -95,14 +95,18 @@ async function main() {
   if (delta !== amount) throw new Error(`Recipient received ${delta}, expected ${amount}.`);
 
   step(7, "Install the TreasuryGuard: 2 ETH per rolling 24h, the recipient whitelisted (one Safe transaction)");
-  const [guardEntry] = await deployToolkit(hre, ["TreasuryGuard"]);
+  const [guardEntry, handlerEntry] = await deployToolkit(hre, ["TreasuryGuard", "TreasuryFallbackHandler"]);
   const guard = guardEntry.address;
   const install = await buildSafeTransaction(
     kit,
-    guardInstallTransactions(treasury.address, guard, treasury.version, {
-      caps: [{ asset: ZeroAddress, cap: parseEther("2") }],
-      recipients: [recipient],
-    }),
+    guardInstallTransactions(
+      treasury.address,
+      guard,
+      treasury.version,
+      { caps: [{ asset: ZeroAddress, cap: parseEther("2") }], recipients: [recipient] },
+      // Already the treasury's handler (the default at creation); an existing Safe gets it in this batch.
+      handlerEntry.address,
+    ),
   );
   const installSigned = await signByOwners(hre, treasury.address, install, params.owners.slice(0, params.threshold));
   const installed = await executeSigned(hre, treasury.address, installSigned.safeTx, params.owners[0]);

@@ -1,5 +1,5 @@
 import type { MetaTransactionData } from "@safe-global/types-kit";
-import { Interface } from "ethers";
+import { Interface, isAddress } from "ethers";
 
 import type { SafeVersion } from "../safe/canonical";
 import { installBatch, installTransactions, SAFE_SELF, setupHook, type SafeCall } from "../safe/install";
@@ -13,13 +13,25 @@ export const treasuryGuardInterface = new Interface([
   "function setDelay(uint32 delay)",
   "function setExpiry(uint32 expiry)",
   "function setRecoveryModule(address module)",
+  "function setOffchainSignatures(bool allowed)",
 ]);
 
 const safeSelfInterface = new Interface([
   "function enableModule(address module)",
   "function setGuard(address guard)",
   "function setModuleGuard(address moduleGuard)",
+  "function setFallbackHandler(address handler)",
 ]);
+
+/**
+ * Pass instead of a handler address to leave the Safe's fallback handler as it is. With Safe's
+ * CompatibilityFallbackHandler, the owners' off-chain signatures are the Safe's own (permits, Permit2, orders) and
+ * move assets without any Safe transaction the guard could see: see docs/threat-model.md before choosing this.
+ */
+export const KEEP_FALLBACK_HANDLER = "keep";
+
+/** The TreasuryFallbackHandler's address (lib/toolkit toolkitAddress), another handler's, or KEEP_FALLBACK_HANDLER. */
+export type FallbackHandlerChoice = string;
 
 /** A Safe's initial TreasuryGuard policy. Amounts in base units; `asset` address(0) is native ETH. */
 export interface GuardPolicy {
@@ -33,6 +45,11 @@ export interface GuardPolicy {
   expiry?: number;
   /** Module whose owner/threshold changes always pass the module guard (e.g. the RecoveryModule). */
   recoveryModule?: string;
+  /**
+   * Opt in to the owners' off-chain signatures counting as the Safe's (TreasuryFallbackHandler). Off by default; set
+   * here it is part of the initial policy, later it is a delayed change (docs/policy.md).
+   */
+  offchainSignatures?: boolean;
 }
 
 /** The Safe calls that write `policy` into `guard` (msg.sender is the Safe on both install paths). */
@@ -54,17 +71,35 @@ export function guardPolicyCalls(guard: string, policy: GuardPolicy): SafeCall[]
   if (policy.recoveryModule !== undefined) {
     calls.push({ to: guard, data: g.encodeFunctionData("setRecoveryModule", [policy.recoveryModule]) });
   }
+  if (policy.offchainSignatures) calls.push({ to: guard, data: g.encodeFunctionData("setOffchainSignatures", [true]) });
   return calls;
 }
 
 /**
- * Every call that installs the TreasuryGuard on a Safe: the policy first, then the guard as module (queued
- * executions), as module guard (Safe 1.5.0 only: 1.4.1 has none) and, last, as transaction guard. The guard is
- * switched on only at the end, so the batch never has to pass its own checks. Safe self-calls use SAFE_SELF.
+ * Every call that installs the TreasuryGuard on a Safe: the policy first, then the fallback handler (when given),
+ * the guard as module (queued executions), as module guard (Safe 1.5.0 only: 1.4.1 has none) and, last, as
+ * transaction guard. Safe reads its guard once, before it runs a transaction, so the batch is judged by the guard
+ * installed before it (none) and none of its calls is checked. Switching the guard on last keeps that true even if
+ * the calls are sent one by one in this order: setFallbackHandler, a delayed Safe self-call once the guard is on,
+ * runs before it. A Safe that already has the TreasuryGuard must queue the batch. Safe self-calls use SAFE_SELF.
+ * `fallbackHandler` is for existing Safes; at creation Safe.setup's own fallbackHandler argument sets it.
  */
-export function guardInstallCalls(guard: string, version: SafeVersion, policy: GuardPolicy = {}): SafeCall[] {
+export function guardInstallCalls(
+  guard: string,
+  version: SafeVersion,
+  policy: GuardPolicy = {},
+  fallbackHandler: FallbackHandlerChoice = KEEP_FALLBACK_HANDLER,
+): SafeCall[] {
   return [
     ...guardPolicyCalls(guard, policy),
+    ...(fallbackHandler === KEEP_FALLBACK_HANDLER
+      ? []
+      : [
+          {
+            to: SAFE_SELF,
+            data: safeSelfInterface.encodeFunctionData("setFallbackHandler", [handler(fallbackHandler)]),
+          },
+        ]),
     { to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("enableModule", [guard]) },
     ...(version === "1.5.0"
       ? [{ to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("setModuleGuard", [guard]) }]
@@ -73,22 +108,42 @@ export function guardInstallCalls(guard: string, version: SafeVersion, policy: G
   ];
 }
 
+function handler(choice: string): string {
+  if (!isAddress(choice)) {
+    throw new Error(
+      `fallbackHandler must be a handler address (the TreasuryFallbackHandler: toolkitAddress(hre, "TreasuryFallbackHandler")) or "${KEEP_FALLBACK_HANDLER}", got "${choice}"`,
+    );
+  }
+  return choice;
+}
+
 /** Safe.setup's `to`/`data` for a Safe created with the guard installed (see lib/safe/install setupHook). */
 export function guardSetupHook(guard: string, version: SafeVersion, policy: GuardPolicy = {}) {
   return setupHook(guardInstallCalls(guard, version, policy));
 }
 
-/** The install calls for an existing Safe, as protocol-kit transactions (batch them with buildSafeTransaction). */
+/**
+ * The install calls for an existing Safe, as protocol-kit transactions (batch them with buildSafeTransaction).
+ * `fallbackHandler`: the TreasuryFallbackHandler's address, so off-chain signatures stop bypassing the guard, or
+ * KEEP_FALLBACK_HANDLER (read its warning).
+ */
 export function guardInstallTransactions(
   safeAddress: string,
   guard: string,
   version: SafeVersion,
-  policy: GuardPolicy = {},
+  policy: GuardPolicy,
+  fallbackHandler: FallbackHandlerChoice,
 ): MetaTransactionData[] {
-  return installTransactions(safeAddress, guardInstallCalls(guard, version, policy));
+  return installTransactions(safeAddress, guardInstallCalls(guard, version, policy, fallbackHandler));
 }
 
 /** The same as one Safe transaction (DELEGATECALL to MultiSendCallOnly), for an existing Safe with no TreasuryGuard yet. */
-export function guardInstallBatch(safeAddress: string, guard: string, version: SafeVersion, policy: GuardPolicy = {}) {
-  return installBatch(safeAddress, guardInstallCalls(guard, version, policy), version);
+export function guardInstallBatch(
+  safeAddress: string,
+  guard: string,
+  version: SafeVersion,
+  policy: GuardPolicy,
+  fallbackHandler: FallbackHandlerChoice,
+) {
+  return installBatch(safeAddress, guardInstallCalls(guard, version, policy, fallbackHandler), version);
 }

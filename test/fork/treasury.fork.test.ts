@@ -5,7 +5,13 @@ import hre from "hardhat";
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
 import { protocolKit } from "../../lib/safe/kit";
 import { buildSafeTransaction, executeSigned, signByOwners } from "../../lib/safe/transactions";
-import { deployTreasury, EXAMPLE_PARAMETERS, readTreasuryParams, treasurySetup } from "../../lib/treasury";
+import {
+  deployTreasury,
+  EXAMPLE_PARAMETERS,
+  readTreasuryParams,
+  toolkitAddressesFor,
+  treasurySetup,
+} from "../../lib/treasury";
 
 interface HardhatMetadata {
   forkedNetwork: { chainId: number; forkBlockNumber: number } | null;
@@ -14,7 +20,10 @@ interface HardhatMetadata {
 // Runs only with FORK_URL set (npm run test:fork): the chain is a real fork of a node playing production.
 describe("@fork production treasury", function () {
   const params = readTreasuryParams(EXAMPLE_PARAMETERS);
-  const treasury = treasurySetup(params).predictedAddress;
+  let treasury: string;
+  before(async function () {
+    treasury = treasurySetup(params, await toolkitAddressesFor(hre, params)).predictedAddress;
+  });
 
   it("runs on a real fork of FORK_URL, pinned to FORK_BLOCK_NUMBER when given", async function () {
     const metadata: HardhatMetadata = await hre.network.provider.send("hardhat_metadata");

@@ -4,8 +4,14 @@ import { parseEther, ZeroAddress } from "ethers";
 import hre, { ethers } from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
-import { guardInstallBatch, guardSetupHook, treasuryGuardInterface, type GuardPolicy } from "../../lib/guard/install";
-import { SAFE_VERSIONS } from "../../lib/safe/canonical";
+import {
+  guardInstallBatch,
+  guardSetupHook,
+  KEEP_FALLBACK_HANDLER,
+  treasuryGuardInterface,
+  type GuardPolicy,
+} from "../../lib/guard/install";
+import { canonicalContract, SAFE_VERSIONS } from "../../lib/safe/canonical";
 import { createSafe } from "../../lib/safe/create";
 import { execSafeTx, safeAt } from "../fixtures/safe";
 import { ETH, GUARD_SLOT, MODULE_GUARD_SLOT, storedAddress } from "./fixtures";
@@ -15,8 +21,13 @@ async function chain() {
   await bootstrapSafeContracts(hre);
   const signers = await ethers.getSigners();
   const guard = await ethers.deployContract("TreasuryGuard");
-  return { signers, guard, guardAddress: await guard.getAddress() };
+  const guardAddress = await guard.getAddress();
+  const handler = await ethers.deployContract("TreasuryFallbackHandler", [guardAddress]);
+  return { signers, guard, guardAddress, handlerAddress: await handler.getAddress() };
 }
+
+/** keccak256("fallback_manager.handler.address") */
+const FALLBACK_HANDLER_SLOT = "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5";
 
 describe("lib/guard/install fragments", function () {
   it("encodes only functions the compiled TreasuryGuard has, with the same selectors", async function () {
@@ -26,7 +37,7 @@ describe("lib/guard/install fragments", function () {
       expect(compiled.getFunction(f.name)?.selector, f.name).to.equal(f.selector);
       checked += 1;
     });
-    expect(checked).to.equal(7);
+    expect(checked).to.equal(8);
   });
 });
 
@@ -61,23 +72,52 @@ for (const version of SAFE_VERSIONS) {
       expect([policy.delay, policy.expiry, policy.recoveryModule]).to.deep.equal([3600n, 86400n, module]);
     }
 
-    it("installs guard, module guard, module and policy on an existing Safe in one transaction", async function () {
-      const { signers, guard, guardAddress } = await loadFixture(fixture);
+    it("installs handler, guard, module guard, module and policy on an existing Safe in one transaction", async function () {
+      const { signers, guard, guardAddress, handlerAddress } = await loadFixture(fixture);
       const [owner, recipient, module] = signers;
       const safeAddress = await createSafe(hre, { owners: [owner.address], threshold: 1, version, saltNonce: 0x1457n });
       await (await owner.sendTransaction({ to: safeAddress, value: parseEther("5") })).wait();
       await (
         await execSafeTx(
           safeAddress,
-          guardInstallBatch(safeAddress, guardAddress, version, policyFor(recipient.address, module.address)),
+          guardInstallBatch(
+            safeAddress,
+            guardAddress,
+            version,
+            policyFor(recipient.address, module.address),
+            handlerAddress,
+          ),
           [owner],
         )
       ).wait();
       await expectInstalled(safeAddress, guardAddress, guard, recipient.address, module.address);
+      expect(await storedAddress(safeAddress, FALLBACK_HANDLER_SLOT)).to.equal(handlerAddress);
       // The policy is live.
       await expect(execSafeTx(safeAddress, { to: recipient.address, value: parseEther("3") }, [owner]))
         .to.be.revertedWithCustomError(guard, "CapExceeded")
         .withArgs(ETH, parseEther("3"), parseEther("2"));
+    });
+
+    it("keeps the Safe's fallback handler when asked, and opts in to off-chain signatures as initial policy", async function () {
+      const { signers, guard, guardAddress } = await loadFixture(fixture);
+      const [owner, recipient, module] = signers;
+      const safeAddress = await createSafe(hre, { owners: [owner.address], threshold: 1, version, saltNonce: 0x1459n });
+      const policy = { ...policyFor(recipient.address, module.address), offchainSignatures: true };
+      expect(() => guardInstallBatch(safeAddress, guardAddress, version, policy, "0x1234")).to.throw(
+        /fallbackHandler must be a handler address/,
+      );
+      await (
+        await execSafeTx(
+          safeAddress,
+          guardInstallBatch(safeAddress, guardAddress, version, policy, KEEP_FALLBACK_HANDLER),
+          [owner],
+        )
+      ).wait();
+      await expectInstalled(safeAddress, guardAddress, guard, recipient.address, module.address);
+      expect(await storedAddress(safeAddress, FALLBACK_HANDLER_SLOT)).to.equal(
+        canonicalContract(version, "compatibilityFallbackHandler").address,
+      );
+      expect(await guard.isOffchainSignatureAllowed(safeAddress)).to.equal(true);
     });
 
     it("installs in the creation transaction through Safe.setup's hook", async function () {

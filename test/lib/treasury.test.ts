@@ -4,6 +4,8 @@ import { parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
+import { treasuryGuardInterface } from "../../lib/guard/install";
+import { canonicalContract } from "../../lib/safe/canonical";
 import { toolkitAddress } from "../../lib/toolkit";
 import {
   deployTreasury,
@@ -12,6 +14,7 @@ import {
   treasurySetup,
   TreasuryParamsError,
 } from "../../lib/treasury";
+import { UserError } from "../../lib/errors";
 import { hermetic } from "../guards/hermetic";
 import { execSafeTx, safeAt } from "../fixtures/safe";
 
@@ -23,6 +26,13 @@ const OWNERS = [
 
 async function chain() {
   await bootstrapSafeContracts(hre);
+}
+
+/** keccak256("fallback_manager.handler.address") */
+const FALLBACK_HANDLER_SLOT = "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5";
+
+async function fallbackHandlerOf(safe: string): Promise<string> {
+  return hre.ethers.getAddress("0x" + (await hre.ethers.provider.getStorage(safe, FALLBACK_HANDLER_SLOT)).slice(26));
 }
 
 function problemsOf(raw: unknown): string[] {
@@ -64,6 +74,9 @@ describe("Treasury deployment", function () {
       ]);
       expect(problemsOf({ Treasury: { owners: OWNERS, threshold: 2, treshold: 2 } })).to.deep.equal(["Treasury"]);
       expect(problemsOf({})).to.deep.equal(["Treasury"]);
+      expect(
+        problemsOf({ Treasury: { owners: OWNERS, threshold: 2, fallbackHandler: "Compatibility" } }),
+      ).to.deep.equal(["Treasury.fallbackHandler"]);
     });
 
     it("says what is wrong in the message", function () {
@@ -85,6 +98,8 @@ describe("Treasury deployment", function () {
       expect(await safe.getOwners()).to.deep.equal(OWNERS);
       expect(await safe.getThreshold()).to.equal(2n);
       expect(await safe.VERSION()).to.equal("1.5.0");
+      // The toolkit's handler by default: off-chain signatures do not count as the Safe's.
+      expect(await fallbackHandlerOf(first.address)).to.equal(await toolkitAddress(hre, "TreasuryFallbackHandler"));
       const block = await hre.ethers.provider.getBlockNumber();
       const again = await deployTreasury(hre, params);
       expect(again).to.deep.include({ status: "present", address: first.address });
@@ -96,6 +111,26 @@ describe("Treasury deployment", function () {
       const params = parseTreasuryParams({ Treasury: { owners: OWNERS, threshold: 1, safeVersion: "1.4.1" } });
       const { address } = await deployTreasury(hre, params);
       expect(await safeAt(address).VERSION()).to.equal("1.4.1");
+      expect(await fallbackHandlerOf(address)).to.equal(await toolkitAddress(hre, "TreasuryFallbackHandler"));
+    });
+
+    it("keeps Safe's CompatibilityFallbackHandler or another deployed handler when the parameters say so", async function () {
+      await loadFixture(chain);
+      const canonical = parseTreasuryParams({
+        Treasury: { owners: OWNERS, threshold: 1, saltNonce: 7001, fallbackHandler: "CompatibilityFallbackHandler" },
+      });
+      const { address } = await deployTreasury(hre, canonical);
+      expect(await fallbackHandlerOf(address)).to.equal(
+        canonicalContract("1.5.0", "compatibilityFallbackHandler").address,
+      );
+
+      const missing = "0x00000000000000000000000000000000000000cc";
+      const custom = parseTreasuryParams({
+        Treasury: { owners: OWNERS, threshold: 1, saltNonce: 7002, fallbackHandler: missing },
+      });
+      const block = await hre.ethers.provider.getBlockNumber();
+      await expect(deployTreasury(hre, custom)).to.be.rejectedWith(UserError, /fallbackHandler .* has no code/);
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
     });
   });
 });
@@ -129,6 +164,14 @@ describe("Treasury deployment with the TreasuryGuard", function () {
       expect(await guard.capOf(address, ZeroAddress)).to.equal(parseEther("5"));
       expect(await guard.isRecipient(address, RECIPIENT)).to.equal(true);
       expect((await guard.policy(address)).delay).to.equal(86400n);
+      // Our fallback handler, trusting this guard's opt-in (not given: refused).
+      const handler = await hre.ethers.getContractAt(
+        "TreasuryFallbackHandler",
+        await toolkitAddress(hre, "TreasuryFallbackHandler"),
+      );
+      expect(await fallbackHandlerOf(address)).to.equal(await handler.getAddress());
+      expect(await handler.TREASURY_GUARD()).to.equal(guardAddress);
+      expect(await handler.isOffchainSignatureAllowed(address)).to.equal(false);
 
       // The policy is live from the first transaction: within the cap passes, beyond it nothing moves.
       const [funder, owner1, owner2] = await hre.ethers.getSigners();
@@ -146,10 +189,27 @@ describe("Treasury deployment with the TreasuryGuard", function () {
     const guarded = readTreasuryParams("deploy/parameters/guarded.json");
     const plain = { ...guarded, guard: undefined };
     const guardAddress = "0x00000000000000000000000000000000000000aa";
-    expect(treasurySetup(guarded, { guard: guardAddress }).predictedAddress).to.not.equal(
-      treasurySetup(plain).predictedAddress,
+    const fallbackHandler = "0x00000000000000000000000000000000000000bb";
+    expect(treasurySetup(guarded, { guard: guardAddress, fallbackHandler }).predictedAddress).to.not.equal(
+      treasurySetup(plain, { fallbackHandler }).predictedAddress,
     );
-    expect(() => treasurySetup(guarded)).to.throw(/pass its address/);
+    expect(() => treasurySetup(guarded, { fallbackHandler })).to.throw(/TreasuryGuard; pass its address/);
+    expect(() => treasurySetup(plain)).to.throw(/TreasuryFallbackHandler; pass its address/);
+  });
+
+  it("writes the off-chain signature opt-in into the initial policy only when the guard section asks", function () {
+    const guarded = readTreasuryParams("deploy/parameters/guarded.json");
+    const toolkit = {
+      guard: "0x00000000000000000000000000000000000000aa",
+      fallbackHandler: "0x00000000000000000000000000000000000000bb",
+    };
+    const optIn = treasuryGuardInterface.encodeFunctionData("setOffchainSignatures", [true]).slice(2);
+    expect(treasurySetup(guarded, toolkit).setupData).to.not.contain(optIn);
+    const opted = { ...guarded, guard: { ...guarded.guard!, offchainSignatures: true } };
+    expect(treasurySetup(opted, toolkit).setupData).to.contain(optIn);
+    expect(
+      problemsOf({ Treasury: { owners: OWNERS, threshold: 1, guard: { offchainSignatures: "yes" } } }),
+    ).to.deep.equal(["Treasury.guard.offchainSignatures"]);
   });
 
   it("names each bad guard field", function () {
