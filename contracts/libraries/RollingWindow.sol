@@ -150,6 +150,18 @@ library RollingWindow {
         return window.header >> _EXTRA_SHIFT;
     }
 
+    /**
+     * @notice The header's hour and current amount as one number, `hour << 96 | current`, 0 for a window never
+     *         spent from. Every amount counted by trySpend or spend (always > 0) strictly increases it: in the same
+     *         hour `current` grows, otherwise `hour` does (time is monotonic and a past `now` counts in the stored
+     *         hour). Nothing else changes it except refund, which lowers `current`: a caller that never refunds can
+     *         use it as a nonce that never repeats (the SpendingLimitModule's relay nonce).
+     */
+    function mark(Window storage window) internal view returns (uint256) {
+        // current (96 bits) and hour (24 bits): the 120 bits from _CURRENT_SHIFT to _HEAD_SHIFT.
+        return (window.header >> _CURRENT_SHIFT) & ((1 << 120) - 1);
+    }
+
     /// @notice The hour (timestamp / 3600) of the window's last write, 0 if never written.
     function lastHour(Window storage window) internal view returns (uint256) {
         return (window.header >> _HOUR_SHIFT) & _HOUR_MASK;
@@ -300,7 +312,10 @@ library RollingWindow {
                 // live (gap < 24), so the walk ends at `hour` at the latest.
                 head = hour - ((header >> _HEAD_SHIFT) & _HEAD_MASK);
                 while (head < hour && head + RING < hourNow) {
-                    uint256 entry = _entry(window, head);
+                    // The slot is kept: in steady use the flush below goes into the slot read last.
+                    flushSlot = ((head % RING) >> 1) + 1;
+                    flushValue = window.ring[flushSlot - 1];
+                    uint256 entry = (flushValue >> ((head & 1) << 7)) & _ENTRY_MASK;
                     total = _sub(total, entry & _AMOUNT_MASK);
                     head += entry >> _NEXT_SHIFT;
                 }
@@ -308,25 +323,19 @@ library RollingWindow {
             // Only the (empty) header bucket is left: total is 0 and the list restarts at hourNow.
             if (head == hour && current == 0) return (rolled, 0, 0);
             // The old current bucket joins the ring, linked to the new current hour (1 <= gap <= 24 fits 5 bits).
-            (flushSlot, flushValue) = _withEntry(window, hour, current | (gap << _NEXT_SHIFT));
+            // Its slot (index + 1) is usually the one just read for the bucket of hour - 24: reuse that value.
+            uint256 slot = ((hour % RING) >> 1) + 1;
+            if (slot != flushSlot) {
+                flushSlot = slot;
+                flushValue = window.ring[slot - 1];
+            }
+            uint256 shift = (hour & 1) << 7;
+            flushValue =
+                (flushValue & ~(_ENTRY_MASK << shift)) |
+                ((current | (gap << _NEXT_SHIFT)) << shift) |
+                _RING_MARK;
             header = rolled | total | ((hourNow - head) << _HEAD_SHIFT);
         }
-    }
-
-    /// @dev The ring slot of hour `hour` (index + 1) and its value with that hour's entry replaced by `entry`. The
-    ///      slot is usually the one just read for the bucket of hour - 24 (same index), so this read is warm.
-    function _withEntry(
-        Window storage window,
-        uint256 hour,
-        uint256 entry
-    ) private view returns (uint256 slot, uint256 value) {
-        uint256 index = (hour % RING) >> 1;
-        uint256 shift = (hour & 1) << 7;
-        // index < 12
-        unchecked {
-            slot = index + 1;
-        }
-        value = (window.ring[index] & ~(_ENTRY_MASK << shift)) | (entry << shift) | _RING_MARK;
     }
 
     /// @dev Checked subtraction (usable inside an unchecked block): a bucket is part of the total it leaves.
