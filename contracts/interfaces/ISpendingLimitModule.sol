@@ -48,7 +48,9 @@ interface ISpendingLimitModule {
         uint256 oldNonce,
         uint256 newNonce
     );
-    event Spent(address indexed safe, address indexed delegate, address indexed asset, address to, uint256 amount);
+    /// @notice A delegate's spend went through. `asset` is not indexed (one topic less on every spend): filter by Safe
+    ///         and delegate, then decode.
+    event Spent(address indexed safe, address indexed delegate, address asset, address to, uint256 amount);
 
     /*//////////////////////////////////////////////////////////////
                                  ERRORS

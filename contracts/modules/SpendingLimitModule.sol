@@ -120,7 +120,8 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
 
     /// @inheritdoc ISpendingLimitModule
     function spend(address safe, address asset, address to, uint256 amount) external override {
-        _spend(safe, msg.sender, asset, to, amount, _window(safe, msg.sender, asset));
+        RollingWindow.Window storage window = _window(safe, msg.sender, asset);
+        _spend(safe, msg.sender, asset, to, amount, window, window.extra());
     }
 
     /// @inheritdoc ISpendingLimitModule
@@ -136,10 +137,12 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
     ) external override {
         if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);
         RollingWindow.Window storage window = _window(safe, delegate, asset);
-        _verify(delegate, _relayDigest(_nonce(safe, delegate, asset, window)), r, vs);
+        // One read of the header for the nonce and the allowance (trySpend reads it again, warm).
+        uint256 header = window.header;
+        _verify(delegate, _relayDigest(_nonceOf(safe, delegate, asset, header)), r, vs);
         // _spend counts the amount, which advances the window's mark, hence the nonce, before the Safe is called:
         // the signature cannot be replayed, even re-entrantly.
-        _spend(safe, delegate, asset, to, amount, window);
+        _spend(safe, delegate, asset, to, amount, window, RollingWindow.extraOf(header));
     }
 
     /// @inheritdoc ISpendingLimitModule
@@ -215,11 +218,12 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
         address asset,
         address to,
         uint256 amount,
-        RollingWindow.Window storage window
+        RollingWindow.Window storage window,
+        uint256 extra
     ) private {
         if (amount == 0) revert ZeroAmount(safe, delegate, asset);
-        // extra() and trySpend read the same header slot: one cold read for allowance and history.
-        uint256 allowance = _decodeAllowance(window.extra() & _ALLOWANCE_MASK);
+        // `extra` comes from the header trySpend reads again: one cold read for allowance and history.
+        uint256 allowance = _decodeAllowance(extra & _ALLOWANCE_MASK);
         if (allowance == 0) {
             if (_grants[safe][delegate] == 0) revert UnknownDelegate(safe, delegate);
             revert NoAllowance(safe, delegate, asset);
@@ -268,7 +272,8 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
      * @dev Has `safe` call `asset.transfer(to, amount)` through execTransactionFromModuleReturnData and judges the
      *      token's answer like SafeERC20: no return data is success only if the token has code (a call to an account
      *      without code "succeeds"); otherwise the return data must be at least one word and start with 1 (true). A
-     *      false return, a revert or malformed data is a failure (the caller reverts, so nothing is counted).
+     *      false return, a revert or malformed data (also a Safe answer not encoded as Solidity does) is a failure
+     *      (the caller reverts, so nothing is counted).
      *      A revert of the Safe call itself (e.g. the TreasuryGuard's CapExceeded as module guard) is bubbled up.
      *
      *      Assembly, because this is the hot path (gas target: the whole transaction <= 70,000 gas): it encodes the
@@ -295,28 +300,29 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
                 returndatacopy(ptr, 0, returndatasize())
                 revert(ptr, returndatasize())
             }
-            // Returns (bool success, bytes returnData): [success][offset][length][data...]. Every read below is
-            // bounds-checked first: returndatacopy out of bounds would consume all gas.
+            // Returns abi.encode(bool success, bytes returnData): [success][offset = 0x40][length][data...], which
+            // is how every Safe (Solidity) encodes it; any other layout is a failure. Only words within the return
+            // data are copied (returndatacopy out of bounds would consume all gas), into the call's own scratch
+            // memory (0x104 bytes from ptr, already paid for).
             let size := returndatasize()
-            if gt(size, 0x5f) {
-                returndatacopy(0, 0, 0x40)
-                let offset := mload(0x20)
-                if and(eq(mload(0), 1), lt(offset, sub(size, 0x1f))) {
-                    returndatacopy(0, offset, 0x20)
-                    let length := mload(0)
-                    let dataStart := add(offset, 0x20)
-                    if iszero(gt(length, sub(size, dataStart))) {
-                        switch length
-                        case 0 {
-                            ok := gt(extcodesize(asset), 0)
-                        }
-                        default {
-                            if gt(length, 0x1f) {
-                                returndatacopy(0, dataStart, 0x20)
-                                ok := eq(mload(0), 1)
-                            }
-                        }
-                    }
+            switch gt(size, 0x7f)
+            case 1 {
+                // At least one word of token data: it must be `true`, and the length must fit in what was returned.
+                returndatacopy(ptr, 0, 0x80)
+                let length := mload(add(ptr, 0x40))
+                ok := and(
+                    and(eq(mload(ptr), 1), eq(mload(add(ptr, 0x20)), 0x40)),
+                    and(and(gt(length, 0x1f), iszero(gt(length, sub(size, 0x60)))), eq(mload(add(ptr, 0x60)), 1))
+                )
+            }
+            default {
+                // No token data: success only if the token has code (a call to an account without code "succeeds").
+                if eq(size, 0x60) {
+                    returndatacopy(ptr, 0, 0x60)
+                    ok := and(
+                        and(eq(mload(ptr), 1), eq(mload(add(ptr, 0x20)), 0x40)),
+                        and(iszero(mload(add(ptr, 0x40))), gt(extcodesize(asset), 0))
+                    )
                 }
             }
         }
@@ -479,9 +485,22 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
         address delegate,
         address asset,
         RollingWindow.Window storage window
+    ) private view returns (uint256) {
+        return _nonceOf(safe, delegate, asset, window.header);
+    }
+
+    /// @dev _nonce of the window whose header is `header`. The epoch is at most one per transaction, far below
+    ///      2^128, so the shift cannot drop bits.
+    function _nonceOf(
+        address safe,
+        address delegate,
+        address asset,
+        uint256 header
     ) private view returns (uint256 nonce) {
-        nonce = window.mark();
-        if (window.extra() & _INVALIDATED != 0) nonce |= _epochs[safe][delegate][asset] << _EPOCH_SHIFT;
+        nonce = RollingWindow.markOf(header);
+        if (RollingWindow.extraOf(header) & _INVALIDATED != 0) {
+            nonce |= _epochs[safe][delegate][asset] << _EPOCH_SHIFT;
+        }
     }
 
     function _invalidate(address safe, address delegate, address asset) private {
