@@ -327,8 +327,9 @@ library RollingWindow {
             } else {
                 // Expire the ring buckets of hours before hourNow - 24, oldest first. The header's bucket stays
                 // live (gap < 24), so the walk ends at `hour` at the latest.
+                // `head + RING < hourNow` alone bounds the walk: with gap < 24 it implies head < hour.
                 head = hour - ((header >> _HEAD_SHIFT) & _HEAD_MASK);
-                while (head < hour && head + RING < hourNow) {
+                while (head + RING < hourNow) {
                     // The slot is kept: in steady use the flush below goes into the slot read last.
                     flushSlot = ((head % RING) >> 1) + 1;
                     flushValue = _ringAt(window, flushSlot);
