@@ -36,9 +36,21 @@ interface ISpendingLimitModule {
         bool newAllowed
     );
     event RecipientRegistryChanged(address indexed safe, address oldRegistry, address newRegistry);
-    /// @notice The delegate's relay nonce changed (a relayed spend, a revocation or the delegate's own invalidation).
-    event NonceChanged(address indexed safe, address indexed delegate, uint256 oldNonce, uint256 newNonce);
-    event Spent(address indexed safe, address indexed delegate, address indexed asset, address to, uint256 amount);
+    /**
+     * @notice Every outstanding signature of `delegate` for `asset` on `safe` became void: the Safe revoked the
+     *         allowance (set it to 0) or the delegate called invalidateSignatures. `newNonce` is the window's nonce
+     *         from now on (see getNonce).
+     */
+    event SignaturesInvalidated(
+        address indexed safe,
+        address indexed delegate,
+        address indexed asset,
+        uint256 oldNonce,
+        uint256 newNonce
+    );
+    /// @notice A delegate's spend went through. `asset` is not indexed (one topic less on every spend): filter by Safe
+    ///         and delegate, then decode.
+    event Spent(address indexed safe, address indexed delegate, address asset, address to, uint256 amount);
 
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
@@ -50,6 +62,15 @@ interface ISpendingLimitModule {
     /// @notice lowerAllowance was asked to raise the allowance from `current` to `requested`.
     error AllowanceNotLowered(address safe, address delegate, address asset, uint256 current, uint256 requested);
     error RecipientNotAllowed(address safe, address delegate, address recipient);
+    /// @notice A spend of 0 was asked. It would move nothing but still have the Safe call `asset`: never allowed.
+    error ZeroAmount(address safe, address delegate, address asset);
+    /**
+     * @notice `delegate` has no allowance for any asset on `safe` (never granted, or every allowance revoked). The
+     *         Safe grants one with setAllowance.
+     */
+    error UnknownDelegate(address safe, address delegate);
+    /// @notice `delegate` has allowances on `safe`, but none for `asset` (never granted or revoked).
+    error NoAllowance(address safe, address delegate, address asset);
     /// @notice `requested` exceeds what the delegate may still spend of `asset` in the rolling 24h window.
     error AllowanceExceeded(address safe, address delegate, address asset, uint256 requested, uint256 available);
     error SignatureExpired(uint256 deadline, uint256 timestamp);
@@ -66,9 +87,12 @@ interface ISpendingLimitModule {
      * @notice Sets what `delegate` may spend of `asset` (address(0) = ETH) per rolling 24 hours. Instant, including
      *         for relayed signatures not yet executed (they are checked against the allowance in force). The spend
      *         history is kept, so lowering below what was spent in the window blocks spending until it rolls off.
-     *         Setting 0 revokes and also bumps the delegate's nonce: its outstanding signatures are void for good.
-     *         The allowance is stored rounded down to 9 significant decimal digits (exact for amounts with at most 9,
-     *         e.g. 1.5 ETH); events and getAllowance report the effective value.
+     *         Setting 0 revokes (spends of `asset` by `delegate` then revert with NoAllowance, or UnknownDelegate if it
+     *         was the delegate's last allowance on the Safe) and invalidates the delegate's outstanding signatures for
+     *         `asset` for good (SignaturesInvalidated): they stay void if the allowance is granted again.
+     *         The allowance is stored rounded down to a 29-bit decimal mantissa: exact for every amount with at most 8
+     *         significant digits (e.g. 1.5 ETH, 12,345,678 USDC) and for 9 digits up to 536,870,911 (e.g.
+     *         1,234,567.89 USDC); events and getAllowance report the effective value.
      */
     function setAllowance(address delegate, address asset, uint256 allowance) external;
 
@@ -95,12 +119,21 @@ interface ISpendingLimitModule {
                                   SPEND
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice The delegate (msg.sender) sends `amount` of `asset` from `safe` to `to`.
+    /**
+     * @notice The delegate (msg.sender) sends `amount` (> 0) of `asset` from `safe` to `to`. Reverts with ZeroAmount,
+     *         UnknownDelegate, NoAllowance, RecipientNotAllowed or AllowanceExceeded before the Safe is called. Like
+     *         every spend it advances the window's nonce (getNonce), so it voids the delegate's outstanding
+     *         signatures for `asset` on `safe`.
+     */
     function spend(address safe, address asset, address to, uint256 amount) external;
 
     /**
-     * @notice Anyone relays a spend signed by `delegate` (EIP-712 Spend struct: this chain and module, `safe`, the
-     *         delegate's current nonce and a deadline).
+     * @notice Anyone relays a spend signed by `delegate`: an EIP-712 Spend struct (domain: this chain and module)
+     *         over `safe`, `delegate`, `asset`, `to`, `amount`, the window's nonce (getNonce) and `deadline`, as an
+     *         EIP-2098 compact signature (`r`, `vs`; high-s signatures are refused). The nonce is the state of the
+     *         delegate's window for `asset`, which every spend of it (direct or relayed) advances and never returns
+     *         to: a signature runs at most once, and only if no other spend of that asset by the delegate ran since
+     *         it was signed. Same checks and errors as spend, plus SignatureExpired and InvalidSignature.
      */
     function spendWithSignature(
         address safe,
@@ -109,11 +142,16 @@ interface ISpendingLimitModule {
         address to,
         uint256 amount,
         uint256 deadline,
-        bytes calldata signature
+        bytes32 r,
+        bytes32 vs
     ) external;
 
-    /// @notice The delegate (msg.sender) voids all its outstanding signatures for `safe`.
-    function invalidateSignatures(address safe) external;
+    /**
+     * @notice The delegate (msg.sender) voids all its outstanding signatures for `asset` on `safe`
+     *         (SignaturesInvalidated). Relayed spends of that window cost one storage read (2,100 gas) more from then
+     *         on (the window's nonce includes an invalidation counter kept in a slot of its own).
+     */
+    function invalidateSignatures(address safe, address asset) external;
 
     /*//////////////////////////////////////////////////////////////
                                   VIEWS
@@ -138,8 +176,13 @@ interface ISpendingLimitModule {
     /// @notice The recipient registry `safe` named, address(0) if none.
     function recipientRegistry(address safe) external view returns (address);
 
-    /// @notice The nonce the next relayed spend of `delegate` on `safe` must be signed with.
-    function nonces(address safe, address delegate) external view returns (uint256);
+    /**
+     * @notice The nonce the next relayed spend of `asset` by `delegate` on `safe` must be signed with: the state of
+     *         the delegate's rolling window for `asset` (hour and amount of its last spend, and the invalidation
+     *         counter once signatures were invalidated). It changes with every spend of that window and with every
+     *         invalidation, never with allowance changes other than a revocation, and never repeats.
+     */
+    function getNonce(address safe, address delegate, address asset) external view returns (uint256);
 
     /// @notice The EIP-712 digest a delegate signs for spendWithSignature.
     function getSpendHash(

@@ -150,6 +150,28 @@ library RollingWindow {
         return window.header >> _EXTRA_SHIFT;
     }
 
+    /**
+     * @notice The header's hour and current amount as one number, `hour << 96 | current`, 0 for a window never
+     *         spent from. Every amount counted by trySpend or spend (always > 0) strictly increases it: in the same
+     *         hour `current` grows, otherwise `hour` does (time is monotonic and a past `now` counts in the stored
+     *         hour). Nothing else changes it except refund, which lowers `current`: a caller that never refunds can
+     *         use it as a nonce that never repeats (the SpendingLimitModule's relay nonce).
+     */
+    function mark(Window storage window) internal view returns (uint256) {
+        return markOf(window.header);
+    }
+
+    /// @notice mark() of a header value the caller already read (`window.header`), to spare a second read.
+    function markOf(uint256 header) internal pure returns (uint256) {
+        // current (96 bits) and hour (24 bits): the 120 bits from _CURRENT_SHIFT to _HEAD_SHIFT.
+        return (header >> _CURRENT_SHIFT) & ((1 << 120) - 1);
+    }
+
+    /// @notice extra() of a header value the caller already read (`window.header`).
+    function extraOf(uint256 header) internal pure returns (uint256) {
+        return header >> _EXTRA_SHIFT;
+    }
+
     /// @notice The hour (timestamp / 3600) of the window's last write, 0 if never written.
     function lastHour(Window storage window) internal view returns (uint256) {
         return (window.header >> _HOUR_SHIFT) & _HOUR_MASK;
@@ -218,7 +240,7 @@ library RollingWindow {
         (uint256 header, uint256 flushSlot, uint256 flushValue) = _roll(window, timestamp);
         uint256 current = (header >> _CURRENT_SHIFT) & _AMOUNT_MASK;
         if (amount > current) revert RollingWindowInvalidRefund(amount, current);
-        _storeRing(window, flushSlot, flushValue);
+        if (flushSlot != 0) _storeRing(window, flushSlot, flushValue);
         // amount <= current <= total: both subtractions stay within their fields. The current bucket may become
         // empty; it stays the end of the live list (an empty entry is written at the next hour change if an older
         // bucket still links to it).
@@ -255,12 +277,19 @@ library RollingWindow {
         return (window.ring[(hour % RING) >> 1] >> ((hour & 1) << 7)) & _ENTRY_MASK;
     }
 
-    /// @dev Stores the ring write of a roll, if any (the caller stores the header).
+    /// @dev Stores the ring write of a roll (the caller checks there is one, flushSlot != 0, and stores the header).
     function _storeRing(Window storage window, uint256 flushSlot, uint256 flushValue) private {
-        if (flushSlot == 0) return;
-        // flushSlot is an index + 1 (1..12)
-        unchecked {
-            window.ring[flushSlot - 1] = flushValue;
+        // flushSlot is an index + 1 (1..12), i.e. the slot's offset from the header: ring[i] is at window.slot + 1 + i.
+        // Assembly only to skip the array bounds check, which the callers' index arithmetic (% RING >> 1) makes moot.
+        assembly ("memory-safe") {
+            sstore(add(window.slot, flushSlot), flushValue)
+        }
+    }
+
+    /// @dev The ring slot at offset `slot` (index + 1, 1..12) from the header, read like _storeRing writes it.
+    function _ringAt(Window storage window, uint256 slot) private view returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := sload(add(window.slot, slot))
         }
     }
 
@@ -298,53 +327,55 @@ library RollingWindow {
             } else {
                 // Expire the ring buckets of hours before hourNow - 24, oldest first. The header's bucket stays
                 // live (gap < 24), so the walk ends at `hour` at the latest.
+                // `head + RING < hourNow` alone bounds the walk: with gap < 24 it implies head < hour.
                 head = hour - ((header >> _HEAD_SHIFT) & _HEAD_MASK);
-                while (head < hour && head + RING < hourNow) {
-                    uint256 entry = _entry(window, head);
-                    total = _sub(total, entry & _AMOUNT_MASK);
+                while (head + RING < hourNow) {
+                    // The slot is kept: in steady use the flush below goes into the slot read last.
+                    flushSlot = ((head % RING) >> 1) + 1;
+                    flushValue = _ringAt(window, flushSlot);
+                    uint256 entry = (flushValue >> ((head & 1) << 7)) & _ENTRY_MASK;
+                    uint256 expired = entry & _AMOUNT_MASK;
+                    // A bucket is part of the total it leaves; if not, fail like checked arithmetic would.
+                    if (expired > total) _panicUnderflow();
+                    total -= expired;
                     head += entry >> _NEXT_SHIFT;
                 }
             }
             // Only the (empty) header bucket is left: total is 0 and the list restarts at hourNow.
             if (head == hour && current == 0) return (rolled, 0, 0);
             // The old current bucket joins the ring, linked to the new current hour (1 <= gap <= 24 fits 5 bits).
-            (flushSlot, flushValue) = _withEntry(window, hour, current | (gap << _NEXT_SHIFT));
+            // Its slot (index + 1) is usually the one just read for the bucket of hour - 24: reuse that value.
+            uint256 slot = ((hour % RING) >> 1) + 1;
+            if (slot != flushSlot) {
+                flushSlot = slot;
+                flushValue = _ringAt(window, slot);
+            }
+            uint256 shift = (hour & 1) << 7;
+            flushValue =
+                (flushValue & ~(_ENTRY_MASK << shift)) |
+                ((current | (gap << _NEXT_SHIFT)) << shift) |
+                _RING_MARK;
             header = rolled | total | ((hourNow - head) << _HEAD_SHIFT);
         }
     }
 
-    /// @dev The ring slot of hour `hour` (index + 1) and its value with that hour's entry replaced by `entry`. The
-    ///      slot is usually the one just read for the bucket of hour - 24 (same index), so this read is warm.
-    function _withEntry(
-        Window storage window,
-        uint256 hour,
-        uint256 entry
-    ) private view returns (uint256 slot, uint256 value) {
-        uint256 index = (hour % RING) >> 1;
-        uint256 shift = (hour & 1) << 7;
-        // index < 12
-        unchecked {
-            slot = index + 1;
+    /// @dev Reverts with Panic(0x11), what a checked subtraction that underflows reverts with (kept out of line so
+    ///      that the loop pays only a comparison).
+    function _panicUnderflow() private pure {
+        assembly ("memory-safe") {
+            mstore(0x00, shl(224, 0x4e487b71))
+            mstore(0x04, 0x11)
+            revert(0x00, 0x24)
         }
-        value = (window.ring[index] & ~(_ENTRY_MASK << shift)) | (entry << shift) | _RING_MARK;
-    }
-
-    /// @dev Checked subtraction (usable inside an unchecked block): a bucket is part of the total it leaves.
-    function _sub(uint256 a, uint256 b) private pure returns (uint256) {
-        return a - b;
     }
 
     /// @dev min(cap, MAX_AMOUNT) - total, floored at zero.
     function _available(uint256 total, uint256 cap) private pure returns (uint256) {
-        cap = _clampCap(cap);
+        if (cap > MAX_AMOUNT) cap = MAX_AMOUNT;
         // Checked by the condition: cap > total.
         unchecked {
             return cap > total ? cap - total : 0;
         }
-    }
-
-    function _clampCap(uint256 cap) private pure returns (uint256) {
-        return cap > MAX_AMOUNT ? MAX_AMOUNT : cap;
     }
 
     /**
@@ -364,7 +395,7 @@ library RollingWindow {
         availableBefore = _available(header & _AMOUNT_MASK, cap);
         if (amount > availableBefore) return (false, availableBefore, 0);
         if (amount == 0) return (true, availableBefore, 0);
-        _storeRing(window, flushSlot, flushValue);
+        if (flushSlot != 0) _storeRing(window, flushSlot, flushValue);
         // total + amount <= min(cap, MAX_AMOUNT) and current <= total, so both fields stay within 96 bits and the
         // additions below neither overflow nor carry into the neighbouring field.
         unchecked {

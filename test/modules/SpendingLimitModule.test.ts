@@ -2,7 +2,7 @@ import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-networ
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import fc from "fast-check";
-import { parseEther, ZeroAddress } from "ethers";
+import { AbiCoder, keccak256, parseEther, Signature, toUtf8Bytes, ZeroAddress } from "ethers";
 import type { Signer } from "ethers";
 import { ethers } from "hardhat";
 
@@ -14,7 +14,9 @@ import { batch, DAY, HOUR, moduleSafe, SAFE_VERSIONS, safeIface } from "./helper
 const ETH = ZeroAddress;
 const ETH_ALLOWANCE = parseEther("2");
 const TOKEN_ALLOWANCE = parseEther("1000");
-const GAS_TARGET = 70_000n;
+// @gas regression bounds (Safe 1.5.0 figures plus a little; see the @gas test).
+const GAS_SAME_HOUR = 64_400n;
+const GAS_RELAYED_SAME_HOUR = 70_400n;
 
 const SPEND_TYPES = {
   Spend: [
@@ -74,20 +76,26 @@ async function spendingFixture(version: SafeVersion, saltNonce: bigint) {
 
   const { chainId } = await ethers.provider.getNetwork();
   const domain = { name: "SpendingLimitModule", version: "1", chainId, verifyingContract: moduleAddress };
-  const signSpend = (
+  /** The delegate's EIP-2098 compact signature `[r, vs]`, by default at the window's current nonce. */
+  const signSpend = async (
     signer: Signer,
     v: { safe?: string; asset?: string; to?: string; amount: bigint; nonce?: bigint; deadline: bigint },
     d: typeof domain = domain,
-  ) =>
-    signer.signTypedData(d, SPEND_TYPES, {
-      safe: v.safe ?? a.safeAddress,
-      delegate: delegate.address,
-      asset: v.asset ?? ETH,
+  ): Promise<[string, string]> => {
+    const safe = v.safe ?? a.safeAddress;
+    const asset = v.asset ?? ETH;
+    const signature = await signer.signTypedData(d, SPEND_TYPES, {
+      safe,
+      delegate: await signer.getAddress(),
+      asset,
       to: v.to ?? recipient.address,
       amount: v.amount,
-      nonce: v.nonce ?? 0n,
+      nonce: v.nonce ?? (await module.getNonce(safe, await signer.getAddress(), asset)),
       deadline: v.deadline,
     });
+    const { r, yParityAndS } = Signature.from(signature);
+    return [r, yParityAndS];
+  };
   return {
     version,
     module,
@@ -143,7 +151,7 @@ for (const version of SAFE_VERSIONS) {
         expect((await f.module.getAllowance(f.safeAddress, f.delegate.address, ETH))[0]).to.equal(ETH_ALLOWANCE);
       });
 
-      it("stores allowances rounded down to 9 significant digits and reports the effective value", async function () {
+      it("stores allowances rounded down to a 29-bit decimal mantissa and reports the effective value", async function () {
         const f = await loadFixture(fixture);
         const set = (amount: bigint) =>
           f.exec({
@@ -152,10 +160,11 @@ for (const version of SAFE_VERSIONS) {
           });
         const cases: [bigint, bigint][] = [
           [1_234_567_890n, 1_234_567_890n],
-          [98_765_432_101n, 98_765_432_100n],
+          [536_870_911n, 536_870_911n],
+          [98_765_432_101n, 98_765_432_000n],
           [parseEther("1.5"), parseEther("1.5")],
-          [2n ** 96n - 1n, 79_228_162_500_000_000_000_000_000_000n],
-          [2n ** 200n, 79_228_162_500_000_000_000_000_000_000n],
+          [2n ** 96n - 1n, 79_228_162_000_000_000_000_000_000_000n],
+          [2n ** 200n, 79_228_162_000_000_000_000_000_000_000n],
         ];
         let previous = TOKEN_ALLOWANCE;
         for (const [amount, effective] of cases) {
@@ -172,7 +181,7 @@ for (const version of SAFE_VERSIONS) {
           f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.token, f.recipient.address, 98_765_432_101n),
         )
           .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
-          .withArgs(f.safeAddress, f.delegate.address, f.tokens.token, 98_765_432_101n, 98_765_432_100n);
+          .withArgs(f.safeAddress, f.delegate.address, f.tokens.token, 98_765_432_101n, 98_765_432_000n);
       });
 
       it("refuses the zero delegate", async function () {
@@ -218,11 +227,13 @@ for (const version of SAFE_VERSIONS) {
         await expect(f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.stranger.address, 1n))
           .to.be.revertedWithCustomError(f.module, "RecipientNotAllowed")
           .withArgs(f.safeAddress, f.delegate.address, f.stranger.address);
-        // The recipient is whitelisted for the delegate only, and the stranger has no allowance.
+        // The stranger has no allowance at all.
         await expect(f.module.connect(f.stranger).spend(f.safeAddress, ETH, f.recipient.address, 1n))
-          .to.be.revertedWithCustomError(f.module, "RecipientNotAllowed")
-          .withArgs(f.safeAddress, f.stranger.address, f.recipient.address);
-        await expect(f.module.connect(f.stranger).spend(f.safeAddress, ETH, f.stranger.address, 1n)).to.be.reverted;
+          .to.be.revertedWithCustomError(f.module, "UnknownDelegate")
+          .withArgs(f.safeAddress, f.stranger.address);
+        await expect(f.module.connect(f.stranger).spend(f.safeAddress, ETH, f.stranger.address, 1n))
+          .to.be.revertedWithCustomError(f.module, "UnknownDelegate")
+          .withArgs(f.safeAddress, f.stranger.address);
         expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(parseEther("100"));
       });
 
@@ -249,9 +260,10 @@ for (const version of SAFE_VERSIONS) {
             data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, 0n]),
           })
         ).wait();
+        // The delegate keeps its token allowances: the ETH one is missing, not the delegate.
         await expect(f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, 1n))
-          .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
-          .withArgs(f.safeAddress, f.delegate.address, ETH, 1n, 0n);
+          .to.be.revertedWithCustomError(f.module, "NoAllowance")
+          .withArgs(f.safeAddress, f.delegate.address, ETH);
         await (
           await f.exec({
             to: f.moduleAddress,
@@ -305,6 +317,8 @@ for (const version of SAFE_VERSIONS) {
         const deadline = BigInt(await time.latest()) + HOUR;
         const amount = parseEther("0.5");
         const signature = await f.signSpend(f.delegate, { amount, deadline });
+        // Never spent from: the window's nonce is 0.
+        expect(await f.module.getNonce(f.safeAddress, f.delegate.address, ETH)).to.equal(0n);
         expect(
           await f.module.getSpendHash(f.safeAddress, f.delegate.address, ETH, f.recipient.address, amount, 0, deadline),
         ).to.equal(
@@ -328,11 +342,16 @@ for (const version of SAFE_VERSIONS) {
               f.recipient.address,
               amount,
               deadline,
-              signature,
+              ...signature,
             );
         const relayed = await relay();
         await expect(relayed).to.changeEtherBalances([f.safe, f.recipient], [-amount, amount]);
-        await expect(relayed).to.emit(f.module, "NonceChanged").withArgs(f.safeAddress, f.delegate.address, 0n, 1n);
+        await expect(relayed)
+          .to.emit(f.module, "Spent")
+          .withArgs(f.safeAddress, f.delegate.address, ETH, f.recipient.address, amount);
+        // The nonce is the window's mark: hour << 96 | amount spent in that hour.
+        const hour = BigInt(await time.latest()) / HOUR;
+        expect(await f.module.getNonce(f.safeAddress, f.delegate.address, ETH)).to.equal((hour << 96n) | amount);
         const before = await ethers.provider.getBalance(f.safeAddress);
         await expect(relay())
           .to.be.revertedWithCustomError(f.module, "InvalidSignature")
@@ -350,10 +369,10 @@ for (const version of SAFE_VERSIONS) {
           { amount, deadline, safe: f.other.safeAddress },
           { ...f.domain, chainId: 10n },
         );
-        const relay = (safe: string, delegate: string, signature: string, dl = deadline) =>
+        const relay = (safe: string, delegate: string, signature: [string, string], dl = deadline) =>
           f.module
             .connect(f.relayer)
-            .spendWithSignature(safe, delegate, ETH, f.recipient.address, amount, dl, signature);
+            .spendWithSignature(safe, delegate, ETH, f.recipient.address, amount, dl, ...signature);
         await expect(relay(f.other.safeAddress, f.delegate.address, forSafeA))
           .to.be.revertedWithCustomError(f.module, "InvalidSignature")
           .withArgs(f.delegate.address, anyValue);
@@ -379,9 +398,9 @@ for (const version of SAFE_VERSIONS) {
       it("refuses signatures ecrecover maps to the zero address", async function () {
         const f = await loadFixture(fixture);
         const deadline = BigInt(await time.latest()) + HOUR;
-        const zeroSig = "0x" + "00".repeat(64) + "1b";
+        const zero = ethers.ZeroHash;
         await expect(
-          f.module.spendWithSignature(f.safeAddress, ZeroAddress, ETH, f.recipient.address, 1n, deadline, zeroSig),
+          f.module.spendWithSignature(f.safeAddress, ZeroAddress, ETH, f.recipient.address, 1n, deadline, zero, zero),
         )
           .to.be.revertedWithCustomError(f.module, "InvalidSignature")
           .withArgs(ZeroAddress, ZeroAddress);
@@ -401,7 +420,7 @@ for (const version of SAFE_VERSIONS) {
             f.recipient.address,
             amount,
             deadline,
-            signature,
+            ...signature,
           );
         await (
           await f.exec({
@@ -434,20 +453,316 @@ for (const version of SAFE_VERSIONS) {
         const f = await loadFixture(fixture);
         const deadline = BigInt(await time.latest()) + DAY;
         const signature = await f.signSpend(f.delegate, { amount: 1n, deadline });
-        await expect(f.module.connect(f.delegate).invalidateSignatures(f.safeAddress))
-          .to.emit(f.module, "NonceChanged")
-          .withArgs(f.safeAddress, f.delegate.address, 0n, 1n);
+        const forToken = await f.signSpend(f.delegate, { amount: 1n, deadline, asset: f.tokens.token });
+        await expect(f.module.connect(f.delegate).invalidateSignatures(f.safeAddress, ETH))
+          .to.emit(f.module, "SignaturesInvalidated")
+          .withArgs(f.safeAddress, f.delegate.address, ETH, 0n, 1n << 128n);
+        expect(await f.module.getNonce(f.safeAddress, f.delegate.address, ETH)).to.equal(1n << 128n);
+        const relay = (asset: string, sig: [string, string]) =>
+          f.module.spendWithSignature(
+            f.safeAddress,
+            f.delegate.address,
+            asset,
+            f.recipient.address,
+            1n,
+            deadline,
+            ...sig,
+          );
+        await expect(relay(ETH, signature))
+          .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+          .withArgs(f.delegate.address, anyValue);
+        expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(parseEther("100"));
+        // Per window: the token signature still runs; a fresh ETH one (at the new nonce) too.
+        await expect(relay(f.tokens.token, forToken)).to.changeTokenBalance(f.token, f.recipient, 1n);
+        await expect(relay(ETH, await f.signSpend(f.delegate, { amount: 1n, deadline }))).to.changeEtherBalance(
+          f.recipient,
+          1n,
+        );
+      });
+    });
+
+    describe("the relay nonce lives in the window", function () {
+      it("any spend of the window, direct or relayed, voids its outstanding signatures; other windows keep theirs", async function () {
+        const f = await loadFixture(fixture);
+        const deadline = BigInt(await time.latest()) + DAY;
+        const forEth = await f.signSpend(f.delegate, { amount: 7n, deadline });
+        const forToken = await f.signSpend(f.delegate, { amount: 7n, deadline, asset: f.tokens.token });
+        const relay = (asset: string, sig: [string, string]) =>
+          f.module.spendWithSignature(
+            f.safeAddress,
+            f.delegate.address,
+            asset,
+            f.recipient.address,
+            7n,
+            deadline,
+            ...sig,
+          );
+        const before = await f.module.getNonce(f.safeAddress, f.delegate.address, ETH);
+        await (await f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, 1n)).wait();
+        expect(await f.module.getNonce(f.safeAddress, f.delegate.address, ETH)).to.be.greaterThan(before);
+        await expect(relay(ETH, forEth))
+          .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+          .withArgs(f.delegate.address, anyValue);
+        // Signed for the token window, run against the ETH window: the struct binds the asset.
         await expect(
           f.module.spendWithSignature(
             f.safeAddress,
             f.delegate.address,
             ETH,
             f.recipient.address,
-            1n,
+            7n,
             deadline,
-            signature,
+            ...forToken,
           ),
-        ).to.be.revertedWithCustomError(f.module, "InvalidSignature");
+        )
+          .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+          .withArgs(f.delegate.address, anyValue);
+        await expect(relay(f.tokens.token, forToken)).to.changeTokenBalance(f.token, f.recipient, 7n);
+        await expect(relay(f.tokens.token, forToken))
+          .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+          .withArgs(f.delegate.address, anyValue);
+      });
+
+      it("never repeats a value across spends, hours, allowance changes, revocations and invalidations", async function () {
+        const f = await loadFixture(fixture);
+        const m = f.module.interface;
+        const seen = new Set<bigint>();
+        const record = async (expectChange: boolean) => {
+          const nonce = await f.module.getNonce(f.safeAddress, f.delegate.address, ETH);
+          if (expectChange) {
+            expect(seen.has(nonce), `nonce ${nonce} repeated`).to.equal(false);
+            seen.add(nonce);
+          } else expect(seen.has(nonce)).to.equal(true);
+        };
+        const setAllowance = (amount: bigint) =>
+          f.exec({
+            to: f.moduleAddress,
+            data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, amount]),
+          });
+        const spend = (amount: bigint) =>
+          f.module.connect(f.delegate).spend(f.safeAddress, ETH, f.recipient.address, amount);
+        await record(true);
+        await (await spend(1n)).wait();
+        await record(true);
+        await (await spend(1n)).wait();
+        await record(true);
+        // Raising or lowering keeps the nonce (signatures are checked against the allowance in force)...
+        await (await setAllowance(ETH_ALLOWANCE + 1n)).wait();
+        await record(false);
+        // ...revoking changes it, and re-granting does not bring the old value back.
+        await expect(setAllowance(0n)).to.emit(f.module, "SignaturesInvalidated");
+        await record(true);
+        await (await setAllowance(ETH_ALLOWANCE)).wait();
+        await record(false);
+        await (await spend(1n)).wait();
+        await record(true);
+        await (await f.module.connect(f.delegate).invalidateSignatures(f.safeAddress, ETH)).wait();
+        await record(true);
+        await time.increase(HOUR);
+        await (await spend(1n)).wait();
+        await record(true);
+        await time.increase(2n * DAY);
+        await (await spend(1n)).wait();
+        await record(true);
+        await (await f.module.connect(f.delegate).invalidateSignatures(f.safeAddress, ETH)).wait();
+        await record(true);
+      });
+
+      it("stores windows and recipient flags at the documented single-keccak slots", async function () {
+        const f = await loadFixture(fixture);
+        const coder = AbiCoder.defaultAbiCoder();
+        const slot = (name: string, a: string, b: string, c: string) =>
+          keccak256(
+            coder.encode(
+              ["address", "address", "address", "bytes32"],
+              [a, b, c, keccak256(toUtf8Bytes(`SpendingLimitModule.${name}`))],
+            ),
+          );
+        const header = BigInt(
+          await ethers.provider.getStorage(f.moduleAddress, slot("windows", f.safeAddress, f.delegate.address, ETH)),
+        );
+        // extra (bits 221..255): mantissa (29 bits) | exponent << 29; 2 ETH = 200,000,000 * 10^10.
+        expect((header >> 221n) & ((1n << 29n) - 1n)).to.equal(200_000_000n);
+        expect((header >> 250n) & 31n).to.equal(10n);
+        const flag = await ethers.provider.getStorage(
+          f.moduleAddress,
+          slot("recipients", f.safeAddress, f.delegate.address, f.recipient.address),
+        );
+        expect(BigInt(flag)).to.equal(1n);
+      });
+    });
+
+    describe("zero amounts, unknown delegates and assets without an allowance (attack path 7)", function () {
+      async function withRecorder() {
+        const f = await spendingFixture(version, version === "1.5.0" ? 0x5bed_0250n : 0x5bed_0241n);
+        // An arbitrary contract answering `true` to any call: the Safe must never be made to call it.
+        const recorder = await ethers.deployContract("CallRecorder");
+        return { ...f, recorder, recorderAddress: await recorder.getAddress() };
+      }
+      type F = Awaited<ReturnType<typeof withRecorder>>;
+      // Everything a refused spend must leave untouched.
+      const snapshotOf = async (f: F, delegate: string) => ({
+        eth: await ethers.provider.getBalance(f.safeAddress),
+        token: await f.token.balanceOf(f.safeAddress),
+        calls: await f.recorder.calls(),
+        windows: await Promise.all(
+          [ETH, f.tokens.token, f.recorderAddress].map(async (asset) => [
+            ...(await f.module.getAllowance(f.safeAddress, delegate, asset)),
+            await f.module.getNonce(f.safeAddress, delegate, asset),
+          ]),
+        ),
+      });
+      const revokeAll = async (f: F) => {
+        const m = f.module.interface;
+        await (
+          await f.exec(
+            batch(
+              version,
+              [ETH, ...Object.values(f.tokens)].map((asset) => ({
+                to: f.moduleAddress,
+                data: m.encodeFunctionData("lowerAllowance", [f.delegate.address, asset, 0n]),
+              })),
+            ),
+          )
+        ).wait();
+      };
+
+      it("refuses a zero amount of any asset, directly and relayed, and the Safe calls nothing", async function () {
+        const f = await loadFixture(withRecorder);
+        const deadline = BigInt(await time.latest()) + HOUR;
+        const before = await snapshotOf(f, f.delegate.address);
+        // An asset with an allowance, and one without: both refused before anything is read from them.
+        for (const asset of [f.tokens.token, ETH, f.recorderAddress]) {
+          await expect(f.module.connect(f.delegate).spend(f.safeAddress, asset, f.recipient.address, 0n))
+            .to.be.revertedWithCustomError(f.module, "ZeroAmount")
+            .withArgs(f.safeAddress, f.delegate.address, asset);
+          const signature = await f.signSpend(f.delegate, { amount: 0n, deadline, asset });
+          await expect(
+            f.module
+              .connect(f.relayer)
+              .spendWithSignature(
+                f.safeAddress,
+                f.delegate.address,
+                asset,
+                f.recipient.address,
+                0n,
+                deadline,
+                ...signature,
+              ),
+          )
+            .to.be.revertedWithCustomError(f.module, "ZeroAmount")
+            .withArgs(f.safeAddress, f.delegate.address, asset);
+        }
+        expect(await snapshotOf(f, f.delegate.address)).to.deep.equal(before);
+        expect(before.calls).to.equal(0n);
+      });
+
+      it("refuses a revoked delegate (UnknownDelegate), directly and relayed, whatever the amount", async function () {
+        const f = await loadFixture(withRecorder);
+        const deadline = BigInt(await time.latest()) + HOUR;
+        await revokeAll(f);
+        const before = await snapshotOf(f, f.delegate.address);
+        for (const [asset, amount, error] of [
+          [f.recorderAddress, 0n, "ZeroAmount"],
+          [f.recorderAddress, 1n, "UnknownDelegate"],
+          [f.tokens.token, 1n, "UnknownDelegate"],
+          [ETH, 1n, "UnknownDelegate"],
+        ] as const) {
+          const args =
+            error === "ZeroAmount" ? [f.safeAddress, f.delegate.address, asset] : [f.safeAddress, f.delegate.address];
+          await expect(f.module.connect(f.delegate).spend(f.safeAddress, asset, f.recipient.address, amount))
+            .to.be.revertedWithCustomError(f.module, error)
+            .withArgs(...args);
+          const signature = await f.signSpend(f.delegate, { amount, deadline, asset });
+          await expect(
+            f.module
+              .connect(f.relayer)
+              .spendWithSignature(
+                f.safeAddress,
+                f.delegate.address,
+                asset,
+                f.recipient.address,
+                amount,
+                deadline,
+                ...signature,
+              ),
+          )
+            .to.be.revertedWithCustomError(f.module, error)
+            .withArgs(...args);
+        }
+        expect(await snapshotOf(f, f.delegate.address)).to.deep.equal(before);
+        expect(before.calls).to.equal(0n);
+      });
+
+      it("refuses a delegate never granted anything, even to a recipient the Safe's registry allows", async function () {
+        const f = await loadFixture(withRecorder);
+        const guard = await ethers.deployContract("TreasuryGuard");
+        const guardAddress = await guard.getAddress();
+        await (
+          await f.exec(
+            batch(version, [
+              {
+                to: guardAddress,
+                data: guard.interface.encodeFunctionData("setRecipient", [f.recipient.address, true]),
+              },
+              {
+                to: f.moduleAddress,
+                data: f.module.interface.encodeFunctionData("setRecipientRegistry", [guardAddress]),
+              },
+            ]),
+          )
+        ).wait();
+        expect(await f.module.canPay(f.safeAddress, f.stranger.address, f.recipient.address)).to.equal(true);
+        const before = await snapshotOf(f, f.stranger.address);
+        for (const asset of [f.recorderAddress, ETH]) {
+          await expect(f.module.connect(f.stranger).spend(f.safeAddress, asset, f.recipient.address, 1n))
+            .to.be.revertedWithCustomError(f.module, "UnknownDelegate")
+            .withArgs(f.safeAddress, f.stranger.address);
+        }
+        expect(await snapshotOf(f, f.stranger.address)).to.deep.equal(before);
+      });
+
+      it("refuses an asset without an allowance for a known delegate (NoAllowance), directly and relayed", async function () {
+        const f = await loadFixture(withRecorder);
+        const deadline = BigInt(await time.latest()) + HOUR;
+        const before = await snapshotOf(f, f.delegate.address);
+        await expect(f.module.connect(f.delegate).spend(f.safeAddress, f.recorderAddress, f.recipient.address, 1n))
+          .to.be.revertedWithCustomError(f.module, "NoAllowance")
+          .withArgs(f.safeAddress, f.delegate.address, f.recorderAddress);
+        const signature = await f.signSpend(f.delegate, { amount: 1n, deadline, asset: f.recorderAddress });
+        await expect(
+          f.module
+            .connect(f.relayer)
+            .spendWithSignature(
+              f.safeAddress,
+              f.delegate.address,
+              f.recorderAddress,
+              f.recipient.address,
+              1n,
+              deadline,
+              ...signature,
+            ),
+        )
+          .to.be.revertedWithCustomError(f.module, "NoAllowance")
+          .withArgs(f.safeAddress, f.delegate.address, f.recorderAddress);
+        expect(await snapshotOf(f, f.delegate.address)).to.deep.equal(before);
+        // Granting it makes the same spend go through to the contract (the mock stands for a real token here).
+        await (
+          await f.exec({
+            to: f.moduleAddress,
+            data: f.module.interface.encodeFunctionData("setAllowance", [f.delegate.address, f.recorderAddress, 10n]),
+          })
+        ).wait();
+        await (
+          await f.module.connect(f.delegate).spend(f.safeAddress, f.recorderAddress, f.recipient.address, 1n)
+        ).wait();
+        expect(await f.recorder.calls()).to.equal(1n);
+        expect(await f.recorder.lastCall()).to.equal(
+          new ethers.Interface(["function transfer(address,uint256)"]).encodeFunctionData("transfer", [
+            f.recipient.address,
+            1n,
+          ]),
+        );
       });
     });
 
@@ -530,24 +845,42 @@ for (const version of SAFE_VERSIONS) {
         expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(parseEther("100"));
       });
 
-      it(`a delegate-sent ERC20 transfer to a whitelisted recipient costs at most ${GAS_TARGET} gas within an hour @gas`, async function () {
+      it("delegate-sent and relayed ERC20 transfers stay within their gas bounds @gas", async function () {
         const f = await loadFixture(fixture);
         const spend = async (amount: bigint) =>
           (await (
             await f.module.connect(f.delegate).spend(f.safeAddress, f.tokens.token, f.recipient.address, amount)
           ).wait())!.gasUsed;
+        const relay = async (amount: bigint) => {
+          const deadline = BigInt(await time.latest()) + DAY;
+          const signature = await f.signSpend(f.delegate, { amount, deadline, asset: f.tokens.token });
+          return (await (
+            await f.module
+              .connect(f.relayer)
+              .spendWithSignature(
+                f.safeAddress,
+                f.delegate.address,
+                f.tokens.token,
+                f.recipient.address,
+                amount,
+                deadline,
+                ...signature,
+              )
+          ).wait())!.gasUsed;
+        };
         const amount = parseEther("1");
         // Start of an hour, so that the spends below stay in their hour.
         const h0 = (BigInt(await time.latest()) / HOUR + 1n) * HOUR;
         await time.increaseTo(h0);
         await spend(1n); // the recipient holds the token from now on
         const sameHour = await spend(amount);
+        const relayedSameHour = await relay(amount + 1n);
         // First spend of a new hour: the previous hour moves into its ring slot. setAllowance pre-wrote the ring,
         // so even the window's first day pays no zero-to-non-zero write.
         await time.increaseTo(h0 + HOUR);
         const firstDay = await spend(amount);
         await time.increaseTo(h0 + 2n * HOUR);
-        await spend(amount);
+        const relayedHourChange = await relay(amount + 4n);
         // Two days later nothing is live: at h0 + 48h the window restarts, at h0 + 49h the flush goes into a ring
         // slot with nothing expiring.
         await time.increaseTo(h0 + 48n * HOUR);
@@ -560,14 +893,21 @@ for (const version of SAFE_VERSIONS) {
         const hourChangeExpiring = await spend(amount + 3n);
         console.log(
           `      gas (Safe ${version}): same hour ${sameHour}, hour change ${hourChange}, ` +
-            `hour change with an expiring bucket ${hourChangeExpiring}, first day ${firstDay}`,
+            `hour change with an expiring bucket ${hourChangeExpiring}, first day ${firstDay}, ` +
+            `relayed same hour ${relayedSameHour}, relayed hour change ${relayedHourChange}`,
         );
-        expect(sameHour).to.be.at.most(GAS_TARGET);
+        // Measured on Safe 1.5.0 (1.4.1 is about 2,300 cheaper): same hour 64,231, relayed 70,231; regression
+        // bounds a little above, well below AllowanceModule's 69,664 and 74,560 (docs/benchmarks.md).
+        expect(sameHour).to.be.at.most(GAS_SAME_HOUR);
+        expect(relayedSameHour).to.be.at.most(GAS_RELAYED_SAME_HOUR);
+        // The relay adds the signature's calldata and ecrecover, and no nonce slot: about 6,000.
+        expect(relayedSameHour - sameHour).to.be.at.most(6_100n);
         // What the RollingWindow adds when the hour changes (a cold read and write of one ring slot, about 5,000,
         // and the list walk): regression bounds, see docs/modules.md.
-        expect(hourChange - sameHour).to.be.at.most(6_000n);
-        expect(firstDay - sameHour).to.be.at.most(6_000n);
-        expect(hourChangeExpiring - hourChange).to.be.at.most(500n);
+        expect(hourChange - sameHour).to.be.at.most(5_600n);
+        expect(firstDay - sameHour).to.be.at.most(5_600n);
+        expect(relayedHourChange - relayedSameHour).to.be.at.most(5_600n);
+        expect(hourChangeExpiring - hourChange).to.be.at.most(300n);
       });
     });
 
