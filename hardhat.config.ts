@@ -52,6 +52,11 @@ const config: HardhatUserConfig = {
     localhost: {
       url: env.LOCAL_NODE_URL,
     },
+    // A real chain: its RPC from RPC_URL, checked against CHAIN_ID when set. No keys here: tasks sign through
+    // lib/signer.ts (PRIVATE_KEY or MNEMONIC, kept in memory) or a Ledger.
+    ...(env.RPC_URL
+      ? { remote: { url: env.RPC_URL, ...(env.CHAIN_ID ? { chainId: Number(env.CHAIN_ID) } : {}), accounts: [] } }
+      : {}),
   },
   mocha: {
     timeout: 120_000,

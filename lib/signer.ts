@@ -1,0 +1,59 @@
+import { HDNodeWallet, Wallet } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import { ConfigError, readEnv } from "./config";
+
+/**
+ * Who signs: the owner key from the environment (PRIVATE_KEY, or MNEMONIC with ACCOUNT_INDEX), or, on a local
+ * network (the in-process one or `localhost`), one of the node's unlocked accounts named by address. The key never
+ * leaves memory: it is not printed, logged or written, and the description below shows the address only.
+ */
+export interface OwnerSigner {
+  address: string;
+  /** What protocol-kit's `signer` takes: the private key, or the address of an unlocked local account. */
+  kitSigner: string;
+  source: "PRIVATE_KEY" | "MNEMONIC" | "unlocked";
+}
+
+const LOCAL_NETWORKS = new Set(["hardhat", "localhost"]);
+
+export async function ownerSigner(hre: HardhatRuntimeEnvironment, unlocked?: string): Promise<OwnerSigner> {
+  const env = readEnv();
+  if (env.PRIVATE_KEY) {
+    const wallet = new Wallet(env.PRIVATE_KEY.startsWith("0x") ? env.PRIVATE_KEY : `0x${env.PRIVATE_KEY}`);
+    return { address: wallet.address, kitSigner: wallet.privateKey, source: "PRIVATE_KEY" };
+  }
+  if (env.MNEMONIC) {
+    const index = env.ACCOUNT_INDEX ?? 0;
+    const wallet = HDNodeWallet.fromPhrase(env.MNEMONIC.trim(), undefined, `m/44'/60'/0'/0/${index}`);
+    return { address: wallet.address, kitSigner: wallet.privateKey, source: "MNEMONIC" };
+  }
+  if (unlocked && LOCAL_NETWORKS.has(hre.network.name)) {
+    const accounts = (await hre.network.provider.request({ method: "eth_accounts" })) as string[];
+    const match = accounts.find((a) => a.toLowerCase() === unlocked.toLowerCase());
+    if (!match) {
+      throw new ConfigError(
+        `${unlocked} is not an unlocked account of the ${hre.network.name} network: pass one of its accounts, ` +
+          "or set PRIVATE_KEY (or MNEMONIC).",
+      );
+    }
+    return { address: hre.ethers.getAddress(match), kitSigner: hre.ethers.getAddress(match), source: "unlocked" };
+  }
+  throw new ConfigError(
+    `No owner key to sign with on network ${hre.network.name}: set PRIVATE_KEY (or MNEMONIC, with ACCOUNT_INDEX ` +
+      "for an account other than the first), or use --ledger" +
+      (LOCAL_NETWORKS.has(hre.network.name) ? ", or --signer with an unlocked local account." : "."),
+  );
+}
+
+/** Refuses to run against a chain other than the one CHAIN_ID names (when it is set). */
+export async function checkChain(hre: HardhatRuntimeEnvironment): Promise<bigint> {
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const expected = readEnv().CHAIN_ID;
+  if (hre.network.name === "remote" && expected !== undefined && expected !== chainId) {
+    throw new ConfigError(
+      `RPC_URL serves chain ${chainId} but CHAIN_ID says ${expected}: point RPC_URL at the right chain or fix CHAIN_ID.`,
+    );
+  }
+  return chainId;
+}

@@ -1,0 +1,52 @@
+import { formatAmount, keyValues, table } from "../format";
+import type { SignerSummary } from "./index";
+
+/** The summary as a person reads it before signing: calls, warnings, verdict, simulation, hashes. */
+export function formatSummary(s: SignerSummary): string {
+  const out: string[] = [];
+  out.push(`Safe ${s.safe} (v${s.version}, chain ${s.chainId})`, "");
+  out.push("Calls");
+  out.push(
+    table(
+      s.calls.map((c) => ({
+        "#": c.index,
+        op: c.operation === 1 ? "DELEGATECALL" : "call",
+        to: c.toName ? `${c.to} (${c.toName})` : c.to,
+        what: c.text,
+      })),
+    ),
+    "",
+  );
+  out.push(`Warnings (${s.warnings.length})`);
+  out.push(
+    ...(s.warnings.length ? s.warnings.map((w) => `  ! ${w.call ? `[call ${w.call}] ` : ""}${w.message}`) : ["  none"]),
+  );
+  out.push("");
+  if ("unavailable" in s.verdict) out.push(`Guard verdict: unavailable (${s.verdict.unavailable})`);
+  else {
+    out.push(`Guard verdict: ${s.verdict.verdict.toUpperCase()} - ${s.verdict.explanation}`);
+    for (const r of s.verdict.remainingAfter) out.push(`  cap of ${r.asset}: ${r.text}`);
+  }
+  out.push("");
+  if ("unavailable" in s.simulation) out.push(`Simulation: unavailable (${s.simulation.unavailable})`);
+  else {
+    const sim = s.simulation;
+    out.push(`Simulation (${sim.mode}): ${sim.success ? "succeeds" : `FAILS - ${sim.error}`}, gas ${sim.gasUsed}`);
+    if (sim.events.length) out.push(`  events: ${sim.events.map((e) => e.name).join(", ")}`);
+    for (const b of sim.balances) {
+      const amount = b.asset === "0x0000000000000000000000000000000000000000" ? formatAmount(b.delta) : `${b.delta}`;
+      out.push(
+        `  ${b.account}: ${b.delta > 0n ? "+" : ""}${amount}${b.asset.startsWith("0x000000") ? "" : ` of ${b.asset}`}`,
+      );
+    }
+  }
+  out.push("", "Hashes (compare with your hardware wallet's screen)");
+  out.push(
+    keyValues([
+      ["domain hash", s.hashes.domainHash],
+      ["message hash", s.hashes.messageHash],
+      ["safeTxHash", s.hashes.safeTxHash],
+    ]),
+  );
+  return out.join("\n");
+}

@@ -1,0 +1,161 @@
+import { BrowserProvider, Contract, Interface, toBeHex, ZeroAddress, zeroPadValue } from "ethers";
+import type { Provider } from "ethers";
+import type { EthereumProvider, HardhatRuntimeEnvironment } from "hardhat/types";
+
+import { explainRevert } from "../revert";
+import { safeInterface } from "../safe/create";
+import type { SafeTxFields } from "./types";
+
+export interface BalanceChange {
+  account: string;
+  asset: string; // address(0) = ETH
+  before: bigint;
+  after: bigint;
+  delta: bigint;
+}
+
+export interface Simulation {
+  mode: "snapshot" | "fork";
+  success: boolean;
+  /** The decoded revert, or the Safe's ExecutionFailure, when success is false. */
+  error?: string;
+  gasUsed: bigint;
+  events: { address: string; name: string; args: string[] }[];
+  balances: BalanceChange[];
+}
+
+const tokenEvents = new Interface([
+  "event Transfer(address indexed from, address indexed to, uint256 value)",
+  "event Approval(address indexed owner, address indexed spender, uint256 value)",
+  "event ApprovalForAll(address indexed owner, address indexed operator, bool approved)",
+]);
+
+/**
+ * Runs the Safe transaction on a throw-away copy of the chain, as the owners will: the threshold's owners are
+ * impersonated and approve the Safe transaction hash on chain (Safe's pre-validated signatures), one of them
+ * executes. On Hardhat's in-process network the copy is a snapshot that is reverted afterwards; on any other
+ * network it is an in-process fork of that network's RPC at its latest block, so nothing is ever sent to it.
+ * Reports success (or the decoded revert), gas, decoded events and balance changes of the Safe and every account
+ * given, for ETH and every token given.
+ */
+export async function simulate(
+  hre: HardhatRuntimeEnvironment,
+  input: { safe: string; tx: SafeTxFields; owners: string[]; accounts: string[]; tokens: string[] },
+  decoders: Interface[] = [],
+): Promise<Simulation> {
+  const inProcess = hre.network.name === "hardhat";
+  const raw: EthereumProvider = inProcess ? hre.network.provider : await forkOf(hre);
+  const snapshot = inProcess ? ((await raw.request({ method: "evm_snapshot" })) as string) : undefined;
+  try {
+    return await run(new BrowserProvider(raw), raw, input, [...decoders, tokenEvents], inProcess ? "snapshot" : "fork");
+  } finally {
+    if (snapshot) await raw.request({ method: "evm_revert", params: [snapshot] });
+  }
+}
+
+/** An in-process Hardhat network forking the selected network's RPC at its latest block. */
+async function forkOf(hre: HardhatRuntimeEnvironment): Promise<EthereumProvider> {
+  const network = hre.network.config as { url?: string };
+  if (!network.url) throw new Error(`Network ${hre.network.name} has no RPC URL to fork for the simulation.`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createProvider } = require("hardhat/internal/core/providers/construction") as {
+    createProvider(config: unknown, name: string): Promise<EthereumProvider>;
+  };
+  const chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));
+  const hardhat = { ...hre.config.networks.hardhat, chainId, forking: { url: network.url, enabled: true } };
+  const provider = await createProvider({ ...hre.config, networks: { ...hre.config.networks, hardhat } }, "hardhat");
+  // Hardhat cannot execute calls in the fork block of a chain it has no hardfork history for (EDR #522).
+  await provider.request({ method: "hardhat_mine", params: ["0x1"] });
+  return provider;
+}
+
+async function run(
+  provider: BrowserProvider,
+  raw: EthereumProvider,
+  input: { safe: string; tx: SafeTxFields; owners: string[]; accounts: string[]; tokens: string[] },
+  decoders: Interface[],
+  mode: Simulation["mode"],
+): Promise<Simulation> {
+  const { safe, tx, owners } = input;
+  const accounts = [...new Set([safe, ...input.accounts].map((a) => a.toLowerCase()))];
+  const assets = [ZeroAddress, ...new Set(input.tokens.map((t) => t.toLowerCase()))];
+  const before = await balances(provider, accounts, assets);
+
+  const safeContract = new Contract(safe, safeInterface("1.5.0"), provider);
+  const fields = [
+    tx.to,
+    tx.value,
+    tx.data,
+    tx.operation,
+    tx.safeTxGas,
+    tx.baseGas,
+    tx.gasPrice,
+    tx.gasToken,
+    tx.refundReceiver,
+  ] as const;
+  const hash: string = await safeContract.getTransactionHash(...fields, tx.nonce);
+  for (const owner of owners) {
+    await raw.request({ method: "hardhat_impersonateAccount", params: [owner] });
+    await raw.request({ method: "hardhat_setBalance", params: [owner, toBeHex(10n ** 20n)] });
+  }
+  const [executor, ...others] = owners;
+  for (const owner of others) {
+    const signer = await provider.getSigner(owner);
+    await (await (safeContract.connect(signer) as Contract).approveHash(hash)).wait();
+  }
+  const signatures =
+    "0x" +
+    [...owners]
+      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+      .map((a) => zeroPadValue(a, 32).slice(2) + "0".repeat(64) + "01")
+      .join("");
+  const signer = await provider.getSigner(executor);
+  let gasUsed = 0n;
+  let error: string | undefined;
+  let events: Simulation["events"] = [];
+  try {
+    const response = await (safeContract.connect(signer) as Contract).execTransaction(...fields, signatures, {
+      gasLimit: 15_000_000n,
+    });
+    const receipt = (await response.wait())!;
+    gasUsed = receipt.gasUsed;
+    events = receipt.logs.map((log: { address: string; topics: readonly string[]; data: string }) =>
+      decodeLog(log, [safeContract.interface, ...decoders]),
+    );
+    if (events.some((e) => e.name === "ExecutionFailure" && e.address.toLowerCase() === safe.toLowerCase())) {
+      error = "the Safe's call failed (ExecutionFailure): the inner call reverted and nothing it did took effect";
+    }
+  } catch (e) {
+    error = explainRevert(e, decoders);
+  }
+  const after = await balances(provider, accounts, assets);
+  const changes = before
+    .map((b, i) => ({ ...b, after: after[i].before, delta: after[i].before - b.before }))
+    .filter((c) => c.delta !== 0n);
+  return { mode, success: error === undefined, error, gasUsed, events, balances: changes };
+}
+
+async function balances(provider: Provider, accounts: string[], assets: string[]): Promise<BalanceChange[]> {
+  const out: BalanceChange[] = [];
+  for (const asset of assets) {
+    const erc20 = new Contract(asset, ["function balanceOf(address) view returns (uint256)"], provider);
+    for (const account of accounts) {
+      const amount: bigint =
+        asset === ZeroAddress ? await provider.getBalance(account) : await erc20.balanceOf(account).catch(() => 0n);
+      out.push({ account, asset, before: amount, after: amount, delta: 0n });
+    }
+  }
+  return out;
+}
+
+function decodeLog(log: { address: string; topics: readonly string[]; data: string }, decoders: Interface[]) {
+  for (const iface of decoders) {
+    try {
+      const parsed = iface.parseLog(log);
+      if (parsed) return { address: log.address, name: parsed.name, args: parsed.args.map((a: unknown) => String(a)) };
+    } catch {
+      // not this interface
+    }
+  }
+  return { address: log.address, name: `unknown event ${log.topics[0]?.slice(0, 10) ?? ""}`, args: [] };
+}
