@@ -4,7 +4,7 @@ import hre from "hardhat";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { buildSummary } from "../../lib/summary";
-import { EXAMPLE_PARAMETERS, readTreasuryParams, treasurySetup } from "../../lib/treasury";
+import { EXAMPLE_PARAMETERS, readTreasuryParams, toolkitAddressesFor, treasurySetup } from "../../lib/treasury";
 
 // Runs only with FORK_URL set (npm run test:fork). A task run with --network pointing at a real RPC simulates on an
 // in-process fork of that RPC: here the "remote" network is the production node itself.
@@ -12,7 +12,8 @@ describe("@fork signer summary against a remote network", function () {
   it("simulates on an in-process fork of the network's RPC and sends nothing to it", async function () {
     const url = process.env.FORK_URL!;
     const production = new JsonRpcProvider(url);
-    const treasury = treasurySetup(readTreasuryParams(EXAMPLE_PARAMETERS)).predictedAddress;
+    const params = readTreasuryParams(EXAMPLE_PARAMETERS);
+    const treasury = treasurySetup(params, await toolkitAddressesFor(hre, params)).predictedAddress;
     const [, , , , , , , , , payee] = await hre.ethers.getSigners();
     const remote = {
       ...hre,
