@@ -437,12 +437,20 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         if (!IModuleManager(safe).execTransactionFromModule(to, value, data, operation)) {
             revert QueuedTransactionFailed(safe, id);
         }
+        // The queue runs through the guard's module: a transaction that disables it while the guard still guards the
+        // Safe would leave every delayed transaction, the guard's own removal included, unable to run (a bricked
+        // Safe). It is refused; disabling the module together with removing both guards is fine.
+        bool guarding = _slotAddress(safe, _GUARD_STORAGE_SLOT) == address(this);
+        if (
+            (guarding || _slotAddress(safe, _MODULE_GUARD_STORAGE_SLOT) == address(this)) &&
+            !IModuleManager(safe).isModuleEnabled(address(this))
+        ) revert QueueWouldBeLost(safe, id);
         // A queued execution is how this guard leaves a Safe (removing it is a delayed Safe self-call; once it is no
         // longer the module guard, other modules could remove it too). Owner transactions may then go unrecorded, and
         // so may a Safe transaction nested in this execution: the activity record starts a new epoch if the guard is
         // no longer the transaction guard, stopped being the module guard, or the Safe's nonce moved.
         if (
-            _slotAddress(safe, _GUARD_STORAGE_SLOT) != address(this) ||
+            !guarding ||
             (moduleGuard && _slotAddress(safe, _MODULE_GUARD_STORAGE_SLOT) != address(this)) ||
             ISafe(payable(safe)).nonce() != nonce
         ) {

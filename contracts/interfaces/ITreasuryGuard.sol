@@ -170,6 +170,12 @@ interface ITreasuryGuard is IActivityRecorder {
     error TransactionNotReady(address safe, uint256 id, uint256 eta);
     /// @notice The Safe's call of queued transaction `id` failed; it stays ready until it expires.
     error QueuedTransactionFailed(address safe, uint256 id);
+    /**
+     * @notice Queued transaction `id` of `safe` would disable the guard as a module while it still guards the Safe:
+     *         no delayed transaction (not even the guard's removal) could run after it. Remove the guards in the same
+     *         transaction, or keep the module.
+     */
+    error QueueWouldBeLost(address safe, uint256 id);
     /// @notice `account` is not an owner of `safe`.
     error NotSafeOwner(address safe, address account);
     /// @notice `owner` already vetoed transaction `id` of `safe`.

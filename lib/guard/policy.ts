@@ -45,6 +45,7 @@ export const treasuryGuardErrors = new Interface([
   "error TransactionNotQueued(address safe, uint256 id, uint8 state)",
   "error TransactionNotReady(address safe, uint256 id, uint256 eta)",
   "error QueuedTransactionFailed(address safe, uint256 id)",
+  "error QueueWouldBeLost(address safe, uint256 id)",
   "error NotSafeOwner(address safe, address account)",
   "error AlreadyVetoed(address safe, uint256 id, address owner)",
   "error TooManyAssets(uint256 maxAssets)",
@@ -108,6 +109,8 @@ export function explainGuardError(revertData: string): string | undefined {
       return `Queued transaction ${a.id} of ${a.safe} cannot run before ${new Date(Number(a.eta) * 1000).toISOString()}.`;
     case "QueuedTransactionFailed":
       return `Queued transaction ${a.id} of ${a.safe} failed inside the Safe; it stays ready until it expires.`;
+    case "QueueWouldBeLost":
+      return `Queued transaction ${a.id} of ${a.safe} would disable the guard's module while the guard still guards the Safe, so nothing queued could ever run again: cancel it, and queue the module's removal together with the guards' removal.`;
     case "NotSafeOwner":
       return `${a.account} is not an owner of ${a.safe}: only owners can veto.`;
     case "AlreadyVetoed":

@@ -305,6 +305,43 @@ for (const [version, fixture] of [
       });
     });
 
+    describe("the queue's own module (found by the invariant fuzzer)", function () {
+      const SENTINEL = "0x0000000000000000000000000000000000000001";
+      const disableGuardModule = async (f: Awaited<ReturnType<typeof fixture>>) => {
+        const [modules] = (await f.safe.getModulesPaginated(SENTINEL, 10)) as [string[], string];
+        const index = modules.indexOf(f.guardAddress);
+        const prev = index === 0 ? SENTINEL : modules[index - 1];
+        return { to: f.safeAddress, data: safeIface.encodeFunctionData("disableModule", [prev, f.guardAddress]) };
+      };
+
+      it("refuses a queued disableModule(guard) while the guard still guards the Safe: the queue would be lost", async function () {
+        const f = await loadFixture(fixture);
+        const { id, eta } = await queueTx(f, await disableGuardModule(f));
+        await time.increaseTo(eta);
+        await expect(f.guard.execute(f.safeAddress, id))
+          .to.be.revertedWithCustomError(f.guard, "QueueWouldBeLost")
+          .withArgs(f.safeAddress, id);
+        expect(await f.safe.isModuleEnabled(f.guardAddress)).to.equal(true);
+        expect(await f.guard.queueState(f.safeAddress, id)).to.equal(QueueState.Ready);
+      });
+
+      it("lets the module go together with both guards", async function () {
+        const f = await loadFixture(fixture);
+        const calls = [
+          ...(version === "1.5.0"
+            ? [{ to: f.safeAddress, data: safeIface.encodeFunctionData("setModuleGuard", [ZeroAddress]) }]
+            : []),
+          { to: f.safeAddress, data: safeIface.encodeFunctionData("setGuard", [ZeroAddress]) },
+          await disableGuardModule(f),
+        ];
+        const { id, eta } = await queueTx(f, batch(calls, f.multiSendCallOnly));
+        await time.increaseTo(eta);
+        await (await f.guard.execute(f.safeAddress, id)).wait();
+        expect(await f.safe.isModuleEnabled(f.guardAddress)).to.equal(false);
+        expect(await storedAddress(f.safeAddress, GUARD_SLOT)).to.equal(ZeroAddress);
+      });
+    });
+
     describe("activity epochs (path 5, guard side)", function () {
       it("starts a new epoch when a queued execution removes the guard, and only then", async function () {
         const f = await loadFixture(fixture);

@@ -51,6 +51,7 @@ export const safeIface = new Interface([
   "function swapOwner(address,address,address)",
   "function changeThreshold(uint256)",
   "function enableModule(address)",
+  "function disableModule(address,address)",
   "function setGuard(address)",
   "function setModuleGuard(address)",
   "function setFallbackHandler(address)",
