@@ -33,7 +33,8 @@ export const MUTANTS: Mutant[] = [
     invariant: 1,
     description: "skip the recipient check for amount 0 (the token id 0 hole of issue 8)",
     find: "        if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);\n        if (amount != 0) _addOutflow(c, asset, amount);",
-    replace: "        if (amount != 0 && !_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);\n        if (amount != 0) _addOutflow(c, asset, amount);",
+    replace:
+      "        if (amount != 0 && !_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);\n        if (amount != 0) _addOutflow(c, asset, amount);",
   },
   {
     name: "count-no-batch",
@@ -47,7 +48,8 @@ export const MUTANTS: Mutant[] = [
     invariant: 3,
     description: "let a Safe self-call of setGuard through without the queue",
     find: "            if (data.length != 0) _flag(c, Verdict.Delayed, Reason.SafeSelfCall);",
-    replace: "            if (data.length != 0 && bytes4(data) != 0xe19a9dd9) _flag(c, Verdict.Delayed, Reason.SafeSelfCall);",
+    replace:
+      "            if (data.length != 0 && bytes4(data) != 0xe19a9dd9) _flag(c, Verdict.Delayed, Reason.SafeSelfCall);",
   },
   {
     name: "set-cap-raise-instant",
@@ -79,18 +81,32 @@ function guardBuildInfo(root: string): BuildInfo {
 
 /** The mutant's runtime bytecode, compiled with the recorded input (cached by source hash in the temp dir). */
 function compileMutant(info: BuildInfo, source: string, dir: string): string {
-  const hash = createHash("sha256").update(source).update(JSON.stringify(info.input.settings)).digest("hex").slice(0, 16);
+  const hash = createHash("sha256")
+    .update(source)
+    .update(JSON.stringify(info.input.settings))
+    .digest("hex")
+    .slice(0, 16);
   const file = path.join(dir, `${hash}.hex`);
   if (existsSync(file)) return file;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const solc = require("solc") as { version(): string; compile(input: string): string };
-  if (!info.solcLongVersion.startsWith(solc.version().replace(/\.Emscripten\.clang$/, "").split("+")[0])) {
+  if (
+    !info.solcLongVersion.startsWith(
+      solc
+        .version()
+        .replace(/\.Emscripten\.clang$/, "")
+        .split("+")[0],
+    )
+  ) {
     throw new Error(`solc ${solc.version()} differs from the guard's build (${info.solcLongVersion})`);
   }
   const input = {
     language: "Solidity",
     sources: { ...info.input.sources, [GUARD]: { content: source } },
-    settings: { ...info.input.settings, outputSelection: { [GUARD]: { TreasuryGuard: ["evm.deployedBytecode.object"] } } },
+    settings: {
+      ...info.input.settings,
+      outputSelection: { [GUARD]: { TreasuryGuard: ["evm.deployedBytecode.object"] } },
+    },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: { severity: string; formattedMessage: string }[];
@@ -106,7 +122,8 @@ function main() {
   const root = path.resolve(__dirname, "..");
   const info = guardBuildInfo(root);
   const original = readFileSync(path.join(root, GUARD), "utf8");
-  if (info.input.sources[GUARD].content !== original) throw new Error(`${GUARD} changed since the last compile: compile first`);
+  if (info.input.sources[GUARD].content !== original)
+    throw new Error(`${GUARD} changed since the last compile: compile first`);
   const dir = path.join(tmpdir(), "treasury-guard-mutants");
   mkdirSync(dir, { recursive: true });
   const runs = process.env.FUZZ_RUNS ?? "2000";
@@ -115,7 +132,8 @@ function main() {
   let survived = 0;
   for (const m of MUTANTS.filter((x) => !only || only.includes(x.name))) {
     const occurrences = original.split(m.find).length - 1;
-    if (occurrences !== 1) throw new Error(`mutant ${m.name}: its patch matches ${occurrences} times (the guard changed?)`);
+    if (occurrences !== 1)
+      throw new Error(`mutant ${m.name}: its patch matches ${occurrences} times (the guard changed?)`);
     const started = Date.now();
     const code = compileMutant(info, original.replace(m.find, m.replace), dir);
     const compiled = (Date.now() - started) / 1000;
@@ -135,7 +153,8 @@ function main() {
       maxBuffer: 64 * 1024 * 1024,
     });
     const r = existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as Record<string, unknown>) : {};
-    const caught = child.status !== 0 && typeof r.error === "string" && (r.error as string).includes(`: ${m.invariant}: `);
+    const caught =
+      child.status !== 0 && typeof r.error === "string" && (r.error as string).includes(`: ${m.invariant}: `);
     if (!caught) survived++;
     const line = caught
       ? `KILLED   ${m.name} (invariant ${m.invariant}): seed ${r.failedSeed}, after ${r.sequencesToFailure} sequence(s), ${r.shrinks} shrinks, compile ${compiled} s, fuzz ${r.seconds} s\n         ${r.error}\n         shrunk: ${r.counterexample}`

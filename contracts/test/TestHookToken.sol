@@ -68,7 +68,12 @@ contract TestHookToken is ERC20 {
         return true;
     }
 
-    function transferFromAndCall(address from, address to, uint256 amount, bytes calldata data) external returns (bool) {
+    function transferFromAndCall(
+        address from,
+        address to,
+        uint256 amount,
+        bytes calldata data
+    ) external returns (bool) {
         _spendAllowance(from, msg.sender, amount);
         _move(msg.sender, from, to, amount, data);
         return true;

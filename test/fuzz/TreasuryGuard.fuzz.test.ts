@@ -31,8 +31,8 @@ describe("TreasuryGuard invariants under random transactions @fuzz", function ()
         : list
           ? list.split(",").map(Number)
           : process.env.FUZZ_RUNS
-        ? [...FIXED_SEEDS, Math.floor(Math.random() * 0x7fffffff)]
-        : [FIXED_SEEDS[0]];
+            ? [...FIXED_SEEDS, Math.floor(Math.random() * 0x7fffffff)]
+            : [FIXED_SEEDS[0]];
     const report: Record<string, unknown> = { seeds, sequences: 0, steps: 0 };
     let failure: string | undefined;
     for (const seed of seeds) {
@@ -48,7 +48,9 @@ describe("TreasuryGuard invariants under random transactions @fuzz", function ()
           numRuns,
           ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
           // FUZZ_TIME_LIMIT (seconds, whole run): a bounded long run stops starting sequences once it is reached.
-          ...(timeLimit ? { interruptAfterTimeLimit: Math.max(1, started + timeLimit - Date.now()), markInterruptAsFailure: false } : {}),
+          ...(timeLimit
+            ? { interruptAfterTimeLimit: Math.max(1, started + timeLimit - Date.now()), markInterruptAsFailure: false }
+            : {}),
         },
       );
       if (result.interrupted) {

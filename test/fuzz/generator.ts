@@ -1,5 +1,15 @@
 import fc from "fast-check";
-import { concat, getBytes, hexlify, Interface, parseEther, solidityPacked, toBeHex, zeroPadValue, ZeroAddress } from "ethers";
+import {
+  concat,
+  getBytes,
+  hexlify,
+  Interface,
+  parseEther,
+  solidityPacked,
+  toBeHex,
+  zeroPadValue,
+  ZeroAddress,
+} from "ethers";
 
 import { erc20, ETH, HOUR, DAY, safeIface } from "../guards/fixtures";
 import { guardSetters } from "./model";
@@ -96,7 +106,10 @@ export function stepArbitrary(w: World, options: Options): fc.Arbitrary<Step> {
     const bytes = getBytes(data);
     return cut > 0 ? hexlify(bytes.slice(0, Math.max(0, bytes.length - cut))) : hexlify(concat([bytes, "0x00"]));
   };
-  const damageArb = fc.oneof({ weight: 12, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1, 20, 40, 66) });
+  const damageArb = fc.oneof(
+    { weight: 12, arbitrary: fc.constant(0) },
+    { weight: 1, arbitrary: fc.constantFrom(-1, 1, 20, 40, 66) },
+  );
 
   const tokens = [w.tokenA, w.tokenB, w.hook];
   // Selectors by index (see `encoders` below) that matter most for each kind of token; any selector on any token
@@ -136,7 +149,8 @@ export function stepArbitrary(w: World, options: Options): fc.Arbitrary<Step> {
         () => erc20.encodeFunctionData("increaseAllowance", [to, amt]),
         () => erc20.encodeFunctionData("decreaseAllowance", [to, amt]),
         () => nftIface.encodeFunctionData("safeTransferFrom(address,address,uint256)", [from, to, amt % 3n]),
-        () => nftIface.encodeFunctionData("safeTransferFrom(address,address,uint256,bytes)", [from, to, amt % 3n, "0x"]),
+        () =>
+          nftIface.encodeFunctionData("safeTransferFrom(address,address,uint256,bytes)", [from, to, amt % 3n, "0x"]),
         () => nftIface.encodeFunctionData("setApprovalForAll", [operator, flag]),
         () => multiIface.encodeFunctionData("safeTransferFrom", [from, to, 7n, amt, "0x"]),
         () => multiIface.encodeFunctionData("safeBatchTransferFrom", [from, to, [7n], [amt], "0x"]),
@@ -180,7 +194,14 @@ export function stepArbitrary(w: World, options: Options): fc.Arbitrary<Step> {
     );
 
   const asset = fc.constantFrom(ETH, w.tokenA, w.tokenB, w.hook, w.nft, n.stranger);
-  const cap = fc.constantFrom(0n, parseEther("1"), parseEther("5"), parseEther("10"), parseEther("1000"), 79n * 10n ** 27n);
+  const cap = fc.constantFrom(
+    0n,
+    parseEther("1"),
+    parseEther("5"),
+    parseEther("10"),
+    parseEther("1000"),
+    79n * 10n ** 27n,
+  );
   const delay = fc.constantFrom(0n, 1800n, HOUR, 2n * HOUR, DAY, 30n * DAY, 31n * DAY);
   const selector = fc.constantFrom("0x5c36b186", "0xa9cc4718", "0xa9059cbb", "0x095ea7b3", "0x23b872dd", "0xdeadbeef");
   const g = guardSetters;
@@ -213,14 +234,22 @@ export function stepArbitrary(w: World, options: Options): fc.Arbitrary<Step> {
   const eoa = fc.constantFrom(...w.eoas);
   const moduleChoice = fc.constantFrom(w.recovery, w.rogue, ...(options.known ? [w.guardAddress] : []));
   const selfCall: fc.Arbitrary<CallSpec> = fc.oneof(
-    eoa.chain((o) => fc.bigInt(1n, 3n).map((t) => call(safe, 0n, safeIface.encodeFunctionData("addOwnerWithThreshold", [o, t])))),
+    eoa.chain((o) =>
+      fc.bigInt(1n, 3n).map((t) => call(safe, 0n, safeIface.encodeFunctionData("addOwnerWithThreshold", [o, t]))),
+    ),
     fc.tuple(eoa, fc.bigInt(1n, 3n)).map(([owner, threshold]): CallSpec => ({ kind: "removeOwner", owner, threshold })),
     fc.tuple(eoa, eoa).map(([oldOwner, newOwner]): CallSpec => ({ kind: "swapOwner", oldOwner, newOwner })),
     fc.bigInt(0n, 4n).map((t) => call(safe, 0n, safeIface.encodeFunctionData("changeThreshold", [t]))),
-    fc.constantFrom(n.stranger, w.rogue, w.target).map((m) => call(safe, 0n, safeIface.encodeFunctionData("enableModule", [m]))),
+    fc
+      .constantFrom(n.stranger, w.rogue, w.target)
+      .map((m) => call(safe, 0n, safeIface.encodeFunctionData("enableModule", [m]))),
     moduleChoice.map((module): CallSpec => ({ kind: "disableModule", module })),
-    fc.constantFrom(ZeroAddress, w.guardAddress, n.stranger).map((x) => call(safe, 0n, safeIface.encodeFunctionData("setGuard", [x]))),
-    fc.constantFrom(ZeroAddress, w.guardAddress).map((x) => call(safe, 0n, safeIface.encodeFunctionData("setModuleGuard", [x]))),
+    fc
+      .constantFrom(ZeroAddress, w.guardAddress, n.stranger)
+      .map((x) => call(safe, 0n, safeIface.encodeFunctionData("setGuard", [x]))),
+    fc
+      .constantFrom(ZeroAddress, w.guardAddress)
+      .map((x) => call(safe, 0n, safeIface.encodeFunctionData("setModuleGuard", [x]))),
     fc
       .constantFrom(ZeroAddress, w.guardAddress, w.target)
       .map((x) => call(safe, 0n, safeIface.encodeFunctionData("setFallbackHandler", [x]))),
@@ -244,7 +273,10 @@ export function stepArbitrary(w: World, options: Options): fc.Arbitrary<Step> {
   );
   const malform = fc.oneof(
     { weight: 10, arbitrary: fc.constant("none" as const) },
-    { weight: 1, arbitrary: fc.constantFrom<Malform>("delegateEntry", "truncate", "trailing", "badOffset", "longLength") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Malform>("delegateEntry", "truncate", "trailing", "badOffset", "longLength"),
+    },
   );
   // A nested batch is an entry that CALLs MultiSendCallOnly (the guard judges it as an untrusted call).
   const nested = fc
@@ -253,7 +285,10 @@ export function stepArbitrary(w: World, options: Options): fc.Arbitrary<Step> {
   const batchTx: fc.Arbitrary<TxSpec> = fc
     .tuple(
       multiSendTarget,
-      fc.array(fc.oneof({ weight: 8, arbitrary: simpleCall }, { weight: 1, arbitrary: nested }), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.oneof({ weight: 8, arbitrary: simpleCall }, { weight: 1, arbitrary: nested }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
       fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
       malform,
     )
@@ -261,10 +296,22 @@ export function stepArbitrary(w: World, options: Options): fc.Arbitrary<Step> {
 
   const c = w.canonical;
   const delegateTx: fc.Arbitrary<TxSpec> = fc.oneof(
-    fc.constant<TxSpec>({ kind: "delegate", to: c.signMessageLib150, data: signMessageIface.encodeFunctionData("signMessage", ["0x1234"]) }),
-    fc.constant<TxSpec>({ kind: "delegate", to: c.signMessageLib141, data: signMessageIface.encodeFunctionData("signMessage", ["0x1234"]) }),
+    fc.constant<TxSpec>({
+      kind: "delegate",
+      to: c.signMessageLib150,
+      data: signMessageIface.encodeFunctionData("signMessage", ["0x1234"]),
+    }),
+    fc.constant<TxSpec>({
+      kind: "delegate",
+      to: c.signMessageLib141,
+      data: signMessageIface.encodeFunctionData("signMessage", ["0x1234"]),
+    }),
     fc.constant<TxSpec>({ kind: "delegate", to: c.safeMigration, data: "0xdeadbeef" }),
-    fc.constant<TxSpec>({ kind: "delegate", to: w.writer, data: writerIface.encodeFunctionData("overwrite", [n.stranger]) }),
+    fc.constant<TxSpec>({
+      kind: "delegate",
+      to: w.writer,
+      data: writerIface.encodeFunctionData("overwrite", [n.stranger]),
+    }),
     fc
       .array(plainCall, { minLength: 1, maxLength: 2 })
       .map((e): TxSpec => ({ kind: "delegate", to: c.multiSend150, data: encodeMultiSend(e.map(asCall), [], "none") })),
@@ -296,12 +343,22 @@ export function stepArbitrary(w: World, options: Options): fc.Arbitrary<Step> {
     { weight: 10, arbitrary: ownerStep },
     { weight: 3, arbitrary: moduleStep },
     // wait: jump to the item's eta first (short sequences would otherwise rarely reach a ready item).
-    { weight: 4, arbitrary: fc.tuple(fc.nat(7), fc.boolean()).map(([pick, wait]): Step => ({ kind: "execute", pick, wait })) },
-    { weight: 2, arbitrary: fc.tuple(fc.nat(7), fc.nat(7)).map(([pick, voter]): Step => ({ kind: "veto", pick, voter })) },
+    {
+      weight: 4,
+      arbitrary: fc.tuple(fc.nat(7), fc.boolean()).map(([pick, wait]): Step => ({ kind: "execute", pick, wait })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(fc.nat(7), fc.nat(7)).map(([pick, voter]): Step => ({ kind: "veto", pick, voter })),
+    },
     {
       weight: 3,
       arbitrary: fc
-        .oneof(fc.bigInt(1n, 120n), fc.constantFrom(HOUR, HOUR + 1n, DAY - 60n, DAY, DAY + HOUR, 2n * DAY), fc.bigInt(1n, 3n * DAY))
+        .oneof(
+          fc.bigInt(1n, 120n),
+          fc.constantFrom(HOUR, HOUR + 1n, DAY - 60n, DAY, DAY + HOUR, 2n * DAY),
+          fc.bigInt(1n, 3n * DAY),
+        )
         .map((seconds): Step => ({ kind: "jump", seconds })),
     },
   );
@@ -326,7 +383,11 @@ export function resolveCall(
   };
   if (c.kind === "call") return c;
   if (c.kind === "removeOwner") {
-    return { to: safe, value: 0n, data: safeAdminIface.encodeFunctionData("removeOwner", [prevOf(owners, c.owner), c.owner, c.threshold]) };
+    return {
+      to: safe,
+      value: 0n,
+      data: safeAdminIface.encodeFunctionData("removeOwner", [prevOf(owners, c.owner), c.owner, c.threshold]),
+    };
   }
   if (c.kind === "swapOwner") {
     return {
@@ -335,7 +396,11 @@ export function resolveCall(
       data: safeAdminIface.encodeFunctionData("swapOwner", [prevOf(owners, c.oldOwner), c.oldOwner, c.newOwner]),
     };
   }
-  return { to: safe, value: 0n, data: safeAdminIface.encodeFunctionData("disableModule", [prevOf(modules, c.module), c.module]) };
+  return {
+    to: safe,
+    value: 0n,
+    data: safeAdminIface.encodeFunctionData("disableModule", [prevOf(modules, c.module), c.module]),
+  };
 }
 
 /** The Safe transaction of a spec, its owner and module specs resolved against the chain. */
@@ -377,7 +442,10 @@ export function encodeMultiSend(
       calls.map((c, i) => {
         const to = safe && zeroForSafe[i] && c.to.toLowerCase() === safe.toLowerCase() ? ZeroAddress : c.to;
         const op = malform === "delegateEntry" && i === calls.length - 1 ? 1 : 0;
-        return solidityPacked(["uint8", "address", "uint256", "uint256", "bytes"], [op, to, c.value, getBytes(c.data).length, c.data]);
+        return solidityPacked(
+          ["uint8", "address", "uint256", "uint256", "bytes"],
+          [op, to, c.value, getBytes(c.data).length, c.data],
+        );
       }),
     ),
   );
@@ -385,7 +453,8 @@ export function encodeMultiSend(
   if (malform === "trailing") payload = hexlify(concat([payload, "0x00000000"]));
   let data = multiSendIface.encodeFunctionData("multiSend", [payload]);
   if (malform === "badOffset") data = data.slice(0, 10) + toBeHex(0x40, 32).slice(2) + data.slice(74);
-  if (malform === "longLength") data = data.slice(0, 74) + toBeHex(getBytes(payload).length + 32, 32).slice(2) + data.slice(138);
+  if (malform === "longLength")
+    data = data.slice(0, 74) + toBeHex(getBytes(payload).length + 32, 32).slice(2) + data.slice(138);
   return data;
 }
 

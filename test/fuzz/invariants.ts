@@ -54,9 +54,14 @@ export function checkNoLeak(w: World, pre: Snapshot, post: Snapshot, whitelist: 
   const safe = w.safeAddress.toLowerCase();
   for (const p of w.parties.map((x) => x.toLowerCase())) {
     if (whitelist.has(p) || p === safe) continue;
-    const keys = [`eth:${p}`, `multi:${p}`, ...[w.tokenA, w.tokenB, w.hook].flatMap((t) => [`bal:${t.toLowerCase()}:${p}`, `allow:${t.toLowerCase()}:${p}`])];
+    const keys = [
+      `eth:${p}`,
+      `multi:${p}`,
+      ...[w.tokenA, w.tokenB, w.hook].flatMap((t) => [`bal:${t.toLowerCase()}:${p}`, `allow:${t.toLowerCase()}:${p}`]),
+    ];
     for (const key of keys) {
-      if (big(post.get(key)) > big(pre.get(key))) return `1: ${key} rose from ${pre.get(key)} to ${post.get(key)} (not whitelisted)`;
+      if (big(post.get(key)) > big(pre.get(key)))
+        return `1: ${key} rose from ${pre.get(key)} to ${post.get(key)} (not whitelisted)`;
     }
     for (const key of [`operator:${p}`, `nftAll:${p}`, `multiAll:${p}`]) {
       if (post.get(key) === "true" && pre.get(key) !== "true") return `1: ${key} granted to a non-whitelisted address`;
@@ -100,14 +105,23 @@ export function checkCaps(w: World, pre: Snapshot, post: Snapshot, model: Model,
   return undefined;
 }
 
-const CONFIG_KEYS = ["safe:owners", "safe:threshold", "safe:modules", "safe:guard", "safe:moduleGuard", "safe:fallback", "safe:slot0"];
+const CONFIG_KEYS = [
+  "safe:owners",
+  "safe:threshold",
+  "safe:modules",
+  "safe:guard",
+  "safe:moduleGuard",
+  "safe:fallback",
+  "safe:slot0",
+];
 
 /** 3. Owners, threshold, modules, guards, fallback handler and slot 0 change only through the queue (or recovery). */
 export function checkConfig(pre: Snapshot, post: Snapshot, facts: StepFacts) {
   if (!facts.guarded || facts.queued) return undefined;
   for (const key of CONFIG_KEYS) {
     if (facts.recoveryOwnerChange && (key === "safe:owners" || key === "safe:threshold")) continue;
-    if (pre.get(key) !== post.get(key)) return `3: ${key} changed from ${pre.get(key)} to ${post.get(key)} without the queue`;
+    if (pre.get(key) !== post.get(key))
+      return `3: ${key} changed from ${pre.get(key)} to ${post.get(key)} without the queue`;
   }
   return undefined;
 }
@@ -126,15 +140,25 @@ function volatile(key: string, facts: StepFacts): boolean {
 /** 4. The guard agrees with the model (verdicts, capacity, policy, queue), and a refused or failed step changes nothing. */
 export function checkModel(w: World, pre: Snapshot, post: Snapshot, model: Model, facts: StepFacts) {
   if (facts.expected !== undefined && facts.guarded) {
-    if (facts.expected !== "instant" && !facts.reverted) return `4: the guard let through a transaction the model classifies ${facts.expected}`;
-    if (facts.expected === "instant" && facts.reverted && facts.guardError !== "other" && facts.guardError !== facts.innerRevert) {
+    if (facts.expected !== "instant" && !facts.reverted)
+      return `4: the guard let through a transaction the model classifies ${facts.expected}`;
+    if (
+      facts.expected === "instant" &&
+      facts.reverted &&
+      facts.guardError !== "other" &&
+      facts.guardError !== facts.innerRevert
+    ) {
       return `4: the guard refused (${facts.guardError}) a transaction the model classifies instant`;
     }
     if (facts.expected !== "instant" && facts.reverted && facts.guardError !== facts.expected) {
       return `4: the guard refused with ${facts.guardError}, the model expects ${facts.expected}`;
     }
   }
-  if (facts.expectedRevert !== undefined && facts.expectedRevert !== facts.reverted && (facts.kind === "veto" || facts.expectedRevert)) {
+  if (
+    facts.expectedRevert !== undefined &&
+    facts.expectedRevert !== facts.reverted &&
+    (facts.kind === "veto" || facts.expectedRevert)
+  ) {
     return `4: ${facts.kind} ${facts.reverted ? "reverted" : "succeeded"}; the model expects the opposite`;
   }
   if (facts.reverted || facts.innerFailed) {
@@ -147,7 +171,15 @@ export function checkModel(w: World, pre: Snapshot, post: Snapshot, model: Model
   const expected = new Map<string, string>();
   expected.set(
     "guard:policy",
-    [model.delay, model.expiry, model.cancelStreak, BigInt(model.queue.length), model.recoveryModule, model.offchainSignatures, model.activityEpoch].join(","),
+    [
+      model.delay,
+      model.expiry,
+      model.cancelStreak,
+      BigInt(model.queue.length),
+      model.recoveryModule,
+      model.offchainSignatures,
+      model.activityEpoch,
+    ].join(","),
   );
   for (const asset of guardAssets(w).map((a) => a.toLowerCase())) {
     expected.set(`guard:cap:${asset}`, String(model.capOf(asset)));
@@ -157,13 +189,22 @@ export function checkModel(w: World, pre: Snapshot, post: Snapshot, model: Model
     expected.set(`guard:recipient:${p}`, String(model.recipients.has(p)));
     expected.set(`guard:trusted:${p}`, String(model.trustedTargets.has(p)));
   }
-  for (const key of model.touchedSelectors) expected.set(`guard:selector:${key}`, String(model.trustedSelectors.has(key)));
+  for (const key of model.touchedSelectors)
+    expected.set(`guard:selector:${key}`, String(model.trustedSelectors.has(key)));
   model.queue.forEach((_, id) => expected.set(`guard:queue:${id}`, String(model.queueState(id, t))));
   for (const [key, value] of expected) {
-    if (post.has(key) && post.get(key) !== value) return `4: ${key} is ${post.get(key)} on chain, ${value} in the model`;
+    if (post.has(key) && post.get(key) !== value)
+      return `4: ${key} is ${post.get(key)} on chain, ${value} in the model`;
   }
-  const capped = [...model.caps].filter(([, c]) => c !== 0n).map(([a]) => a).sort();
-  const listed = (post.get("guard:assets") ?? "").split(",").filter((x) => x !== "").sort();
-  if (capped.join(",") !== listed.join(",")) return `4: capped assets are [${listed}] on chain, [${capped}] in the model`;
+  const capped = [...model.caps]
+    .filter(([, c]) => c !== 0n)
+    .map(([a]) => a)
+    .sort();
+  const listed = (post.get("guard:assets") ?? "")
+    .split(",")
+    .filter((x) => x !== "")
+    .sort();
+  if (capped.join(",") !== listed.join(","))
+    return `4: capped assets are [${listed}] on chain, [${capped}] in the model`;
   return undefined;
 }

@@ -110,7 +110,12 @@ const AMOUNT_TO = [
   T.approveAndCallData,
 ];
 const FROM_TO_AMOUNT = [T.transferFrom, T.transferFromAndCall, T.transferFromAndCallData, T.operatorSend777];
-const NFT_TRANSFERS = [T.safeTransferFrom721, T.safeTransferFrom721Data, T.safeTransferFrom1155, T.safeBatchTransferFrom1155];
+const NFT_TRANSFERS = [
+  T.safeTransferFrom721,
+  T.safeTransferFrom721Data,
+  T.safeTransferFrom1155,
+  T.safeBatchTransferFrom1155,
+];
 const MULTI_SEND = "0x8d80ff0a";
 const OWNER_SELECTORS = ["0x0d582f13", "0xf8dc5dd9", "0xe318b52b", "0x694e80c3"];
 
@@ -317,22 +322,23 @@ export class Model {
 
   private classifyTokenCall(v: Verdict, token: string, selector: string, data: Uint8Array): boolean {
     if (AMOUNT_TO.includes(selector)) {
-      if (data.length < 68) return v.flag("delayed"), true;
+      if (data.length < 68) return (v.flag("delayed"), true);
       const recipient = addr(data, 4);
       const amount = word(data, 36);
       // approve(x, 0) is a revocation only to address(0) or on a token the Safe capped (declared fungible).
-      if (selector === T.approve && amount === 0n && (recipient === ZeroAddress || this.capOf(token) !== 0n)) return true;
+      if (selector === T.approve && amount === 0n && (recipient === ZeroAddress || this.capOf(token) !== 0n))
+        return true;
       this.outflow(v, token, recipient, amount);
     } else if (FROM_TO_AMOUNT.includes(selector)) {
-      if (data.length < 100) return v.flag("delayed"), true;
+      if (data.length < 100) return (v.flag("delayed"), true);
       const to = addr(data, 36);
       if (addr(data, 4) === this.safe) this.outflow(v, token, to, word(data, 68));
       else this.recipientCheck(v, to);
     } else if (NFT_TRANSFERS.includes(selector)) {
-      if (data.length < 68) return v.flag("delayed"), true;
+      if (data.length < 68) return (v.flag("delayed"), true);
       this.recipientCheck(v, addr(data, 36));
     } else if (selector === T.setApprovalForAll) {
-      if (data.length < 68) return v.flag("delayed"), true;
+      if (data.length < 68) return (v.flag("delayed"), true);
       if (word(data, 36) !== 0n) this.recipientCheck(v, addr(data, 4));
     } else if (selector === T.authorizeOperator777) {
       v.flag("delayed");
@@ -468,7 +474,12 @@ export class Model {
         const [to, value, data, operation] = guardSetters.decodeFunctionData("queue", hexlify(d));
         const eta = t + this.delay;
         this.queue.push({
-          tx: { to: (to as string).toLowerCase(), value: value as bigint, data: data as string, operation: Number(operation) },
+          tx: {
+            to: (to as string).toLowerCase(),
+            value: value as bigint,
+            data: data as string,
+            operation: Number(operation),
+          },
           eta,
           expiresAt: eta + this.expiry,
           vetoed: new Set(),

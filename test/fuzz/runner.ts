@@ -5,7 +5,15 @@ import hre, { ethers } from "hardhat";
 
 import { GUARD_SLOT, MODULE_GUARD_SLOT, safeIface } from "../guards/fixtures";
 import { buildTx, encodeMultiSend, stepArbitrary, type Step } from "./generator";
-import { checkCaps, checkConfig, checkModel, checkNoLeak, enabledInvariants, type Measured, type StepFacts } from "./invariants";
+import {
+  checkCaps,
+  checkConfig,
+  checkModel,
+  checkNoLeak,
+  enabledInvariants,
+  type Measured,
+  type StepFacts,
+} from "./invariants";
 import { ETH_ASSET, Model, type Classified, type Outcome, type Tx } from "./model";
 import { ownersOf, takeSnapshot, takeSnapshotAfterRevert, takeSnapshotAfterRun, type Snapshot } from "./snapshot";
 import { CAPS, fuzzWorld, INITIAL_DELAY, INITIAL_EXPIRY, moduleIface, type World } from "./world";
@@ -15,7 +23,10 @@ const safeEvents = new Interface([
   "event ExecutionFailure(bytes32 indexed txHash, uint256 payment)",
   "event ExecutionFromModuleFailure(address indexed module)",
 ]);
-const FAILURE_TOPICS = new Set([safeEvents.getEvent("ExecutionFailure")!.topicHash, safeEvents.getEvent("ExecutionFromModuleFailure")!.topicHash]);
+const FAILURE_TOPICS = new Set([
+  safeEvents.getEvent("ExecutionFailure")!.topicHash,
+  safeEvents.getEvent("ExecutionFromModuleFailure")!.topicHash,
+]);
 
 /** The guard error class of a revert, from hardhat's error (the custom error name is in its message and data). */
 function guardErrorOf(w: World, e: unknown): Outcome | "other" {
@@ -191,7 +202,10 @@ export class Fuzzer {
     const w = this.w;
     const guard = w.guardAddress.toLowerCase();
     const owners = ownersOf(pre);
-    const modules = pre.get("safe:modules")!.split(",").slice(0, -1);
+    const modules = pre
+      .get("safe:modules")!
+      .split(",")
+      .filter((m) => m !== "");
     if (step.kind === "owner") {
       const tx = buildTx(step.tx, w.safeAddress, w.guardAddress, owners, modules);
       const guarded = pre.get("safe:guard") === guard;
@@ -220,14 +234,26 @@ export class Fuzzer {
       if (step.wait && item && clock.now < item.eta - 1n) clock.now = item.eta - 1n;
       const t = await this.at(clock);
       const ready = model.queueState(id, t) === 2n;
-      const result = await send(w, () => w.guard.connect(w.executor).execute(w.safeAddress, id, { gasLimit: GAS_LIMIT }));
+      const result = await send(w, () =>
+        w.guard.connect(w.executor).execute(w.safeAddress, id, { gasLimit: GAS_LIMIT }),
+      );
       if (!result.reverted) {
         item.state = "executed";
         model.applyEffects(item.tx, t);
         const guardNow = getAddress("0x" + (await ethers.provider.getStorage(w.safeAddress, GUARD_SLOT)).slice(26));
         if (guardNow.toLowerCase() !== guard) model.activityEpoch += 1n;
       }
-      return { kind: "execute", guarded: false, queued: !result.reverted, recoveryOwnerChange: false, ...result, guardError: undefined, expectedRevert: !ready, t, sender: w.executor.address };
+      return {
+        kind: "execute",
+        guarded: false,
+        queued: !result.reverted,
+        recoveryOwnerChange: false,
+        ...result,
+        guardError: undefined,
+        expectedRevert: !ready,
+        t,
+        sender: w.executor.address,
+      };
     }
     if (step.kind === "veto") {
       const voters = [...w.eoas];
@@ -238,7 +264,17 @@ export class Fuzzer {
       const outcome = model.veto(id, voter, isOwner, BigInt(pre.get("safe:threshold")!), t);
       const signer = w.signerOf.get(getAddress(voter))!;
       const result = await send(w, () => w.guard.connect(signer).veto(w.safeAddress, id, { gasLimit: GAS_LIMIT }));
-      return { kind: "veto", guarded: false, queued: false, recoveryOwnerChange: false, ...result, guardError: undefined, expectedRevert: outcome === "revert", t, sender: voter };
+      return {
+        kind: "veto",
+        guarded: false,
+        queued: false,
+        recoveryOwnerChange: false,
+        ...result,
+        guardError: undefined,
+        expectedRevert: outcome === "revert",
+        t,
+        sender: voter,
+      };
     }
     throw new Error(`unknown step ${(step as Step).kind}`);
   }
@@ -287,10 +323,22 @@ export class Fuzzer {
       .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
       .map((o) => w.signerOf.get(getAddress(o)))
       .filter((s): s is NonNullable<typeof s> => s !== undefined);
-    const fields = [tx.to, tx.value, tx.data, tx.operation, step.safeTxGas, 0n, step.gasPrice, ZeroAddress, step.refundReceiver] as const;
+    const fields = [
+      tx.to,
+      tx.value,
+      tx.data,
+      tx.operation,
+      step.safeTxGas,
+      0n,
+      step.gasPrice,
+      ZeroAddress,
+      step.refundReceiver,
+    ] as const;
     const hash: string = await w.safe.getTransactionHash(...fields, BigInt(pre.get("safe:nonce")!));
     const signatures = concat(await Promise.all(signers.map((s) => ethSign(s, hash))));
-    return (w.safe.connect(w.executor) as typeof w.safe).execTransaction(...fields, signatures, { gasLimit: GAS_LIMIT });
+    return (w.safe.connect(w.executor) as typeof w.safe).execTransaction(...fields, signatures, {
+      gasLimit: GAS_LIMIT,
+    });
   }
 
   /** 5. The Safe can always remove the guard through the queue: queue, wait the delay, execute, and it is gone. */
@@ -301,10 +349,19 @@ export class Fuzzer {
     const isModuleGuard = pre.get("safe:moduleGuard") === guard;
     if (!isTxGuard && !isModuleGuard) return undefined;
     const calls = [
-      ...(isTxGuard ? [{ to: w.safeAddress, value: 0n, data: safeIface.encodeFunctionData("setGuard", [ZeroAddress]) }] : []),
-      ...(isModuleGuard ? [{ to: w.safeAddress, value: 0n, data: safeIface.encodeFunctionData("setModuleGuard", [ZeroAddress]) }] : []),
+      ...(isTxGuard
+        ? [{ to: w.safeAddress, value: 0n, data: safeIface.encodeFunctionData("setGuard", [ZeroAddress]) }]
+        : []),
+      ...(isModuleGuard
+        ? [{ to: w.safeAddress, value: 0n, data: safeIface.encodeFunctionData("setModuleGuard", [ZeroAddress]) }]
+        : []),
     ];
-    const removal: Tx = { to: w.canonical.multiSendCallOnly150, value: 0n, data: encodeMultiSend(calls, [], "none"), operation: 1 };
+    const removal: Tx = {
+      to: w.canonical.multiSendCallOnly150,
+      value: 0n,
+      data: encodeMultiSend(calls, [], "none"),
+      operation: 1,
+    };
     const noRefund = { safeTxGas: 0n, gasPrice: 0n, refundReceiver: ZeroAddress };
     if (!isTxGuard) {
       // The guard is only the module guard: owner transactions are unguarded, removal is direct.
@@ -313,17 +370,29 @@ export class Fuzzer {
       if (direct.reverted || direct.innerFailed) return "5: the Safe could not remove its module guard";
     } else {
       const id = model.queue.length;
-      const queueData = w.guard.interface.encodeFunctionData("queue", [removal.to, removal.value, removal.data, removal.operation]);
+      const queueData = w.guard.interface.encodeFunctionData("queue", [
+        removal.to,
+        removal.value,
+        removal.data,
+        removal.operation,
+      ]);
       await this.at(clock);
-      const queued = await send(w, () => this.execOwners(pre, { to: w.guardAddress, value: 0n, data: queueData, operation: 0 }, noRefund));
+      const queued = await send(w, () =>
+        this.execOwners(pre, { to: w.guardAddress, value: 0n, data: queueData, operation: 0 }, noRefund),
+      );
       if (queued.reverted || queued.innerFailed) return `5: queueing the guard's removal failed (${queued.guardError})`;
       const item = await w.guard.queuedTransaction(w.safeAddress, id);
       clock.now = BigInt(item.eta) - 1n;
       await this.at(clock);
-      const executed = await send(w, () => w.guard.connect(w.executor).execute(w.safeAddress, id, { gasLimit: GAS_LIMIT }));
-      if (executed.reverted) return `5: executing the queued removal of the guard after its delay failed (${executed.guardError})`;
+      const executed = await send(w, () =>
+        w.guard.connect(w.executor).execute(w.safeAddress, id, { gasLimit: GAS_LIMIT }),
+      );
+      if (executed.reverted)
+        return `5: executing the queued removal of the guard after its delay failed (${executed.guardError})`;
     }
-    const [txGuard, moduleGuard] = await Promise.all([GUARD_SLOT, MODULE_GUARD_SLOT].map((slot) => ethers.provider.getStorage(w.safeAddress, slot)));
+    const [txGuard, moduleGuard] = await Promise.all(
+      [GUARD_SLOT, MODULE_GUARD_SLOT].map((slot) => ethers.provider.getStorage(w.safeAddress, slot)),
+    );
     if (BigInt(txGuard) !== 0n || BigInt(moduleGuard) !== 0n) {
       return `5: after the queued removal the guard is still installed (guard ${txGuard}, module guard ${moduleGuard})`;
     }

@@ -55,7 +55,14 @@ export function snapshotReads(w: World, model: Model): Read[] {
   const reads: Read[] = [];
   const add = (key: string, target: string, iface: Interface, fn: string, args: unknown[], shape: Read["shape"]) =>
     reads.push({ key, target, data: iface.encodeFunctionData(fn, args), shape });
-  const blob = (key: string, target: string, iface: Interface, fn: string, args: unknown[], decode?: (out: Result) => string) =>
+  const blob = (
+    key: string,
+    target: string,
+    iface: Interface,
+    fn: string,
+    args: unknown[],
+    decode?: (out: Result) => string,
+  ) =>
     reads.push({
       key,
       target,
@@ -122,13 +129,25 @@ export function snapshotReads(w: World, model: Model): Read[] {
     add(`guard:queue:${id}`, w.guardAddress, g, "queueState", [safe, id], "uint");
   }
   blob("safe:owners", safe, safeView, "getOwners", [], (out) => (out[0] as string[]).join(",").toLowerCase());
-  blob("safe:modules", safe, safeView, "getModulesPaginated", [SENTINEL, 20], (out) => (out[0] as string[]).join(",").toLowerCase());
+  blob("safe:modules", safe, safeView, "getModulesPaginated", [SENTINEL, 20], (out) =>
+    (out[0] as string[]).join(",").toLowerCase(),
+  );
   // lastActivity is left out: "nothing changed" allows an owner transaction whose call failed to record it.
   blob("guard:policy", w.guardAddress, g, "policy", [safe], (out) => {
     const p = out[0];
-    return [p.delay, p.expiry, p.cancelStreak, p.queued, p.recoveryModule.toLowerCase(), p.offchainSignatures, p.activityEpoch].join(",");
+    return [
+      p.delay,
+      p.expiry,
+      p.cancelStreak,
+      p.queued,
+      p.recoveryModule.toLowerCase(),
+      p.offchainSignatures,
+      p.activityEpoch,
+    ].join(",");
   });
-  blob("guard:assets", w.guardAddress, g, "getCappedAssets", [safe], (out) => (out[0] as string[]).join(",").toLowerCase());
+  blob("guard:assets", w.guardAddress, g, "getCappedAssets", [safe], (out) =>
+    (out[0] as string[]).join(",").toLowerCase(),
+  );
   return reads;
 }
 
@@ -142,7 +161,10 @@ const cache = new Map<string, { reads: Read[]; words: Read[]; blobs: Read[]; dat
  * no call frame): what a reverted transaction leaves to read (the EVM undid the rest).
  */
 const timeDependent = (r: Read) =>
-  r.key === "time" || r.key.startsWith("eth:") || r.key.startsWith("guard:remaining:") || r.key.startsWith("guard:queue:");
+  r.key === "time" ||
+  r.key.startsWith("eth:") ||
+  r.key.startsWith("guard:remaining:") ||
+  r.key.startsWith("guard:queue:");
 
 /**
  * The snapshot after a step whose transaction reverted: the EVM guarantees that nothing else changed (the sender only
@@ -170,11 +192,21 @@ function tokenOfKey(w: World, key: string): string | undefined {
  * that emitted no log in the step (a token's balances, allowances, owners and approvals only change in calls to it,
  * and the test tokens log every such change). This keeps a snapshot to a few dozen calls.
  */
-export async function takeSnapshotAfterRun(w: World, model: Model, pre: Snapshot, logged: Set<string>): Promise<Snapshot> {
-  const fresh = await takeSnapshot(w, model, (r) => {
-    const token = tokenOfKey(w, r.key);
-    return token === undefined || logged.has(token);
-  }, [...logged].sort().join());
+export async function takeSnapshotAfterRun(
+  w: World,
+  model: Model,
+  pre: Snapshot,
+  logged: Set<string>,
+): Promise<Snapshot> {
+  const fresh = await takeSnapshot(
+    w,
+    model,
+    (r) => {
+      const token = tokenOfKey(w, r.key);
+      return token === undefined || logged.has(token);
+    },
+    [...logged].sort().join(),
+  );
   const snap: Snapshot = new Map(pre);
   for (const [k, v] of fresh) snap.set(k, v);
   return snap;
@@ -198,7 +230,11 @@ export async function takeSnapshot(
     cache.set(cacheKey, entry);
   }
   const raw = await w.probe.runner!.provider!.call({ to: w.probe.target as string, data: entry.data });
-  const [values, ok, results] = probeIface.decodeFunctionResult("snapshot", raw) as unknown as [bigint[], boolean[], string[]];
+  const [values, ok, results] = probeIface.decodeFunctionResult("snapshot", raw) as unknown as [
+    bigint[],
+    boolean[],
+    string[],
+  ];
   const snap: Snapshot = new Map();
   entry.words.forEach((r, i) => {
     if (!ok[i]) return snap.set(r.key, "revert");

@@ -108,8 +108,8 @@ export async function fuzzWorld() {
   const [tokenAAddress, tokenBAddress, hookAddress, nftAddress, multiAddress, targetAddress] = await Promise.all(
     [tokenA, tokenB, hook, nft, multi, target].map((c) => c.getAddress()),
   );
-  const [recoveryAddress, rogueAddress, writerAddress, probeAddress] = await Promise.all(
-    [recovery, rogue, writer, probe].map((c) => c.getAddress()),
+  const [recoveryAddress, rogueAddress, writerAddress] = await Promise.all(
+    [recovery, rogue, writer].map((c) => c.getAddress()),
   );
 
   const g = guard.interface;
