@@ -135,6 +135,8 @@ function selectorOf(data: Uint8Array): string {
 
 class Verdict {
   outcome: Outcome = "instant";
+  /** A module transaction (not the owners'). */
+  byModule = false;
   /** A queue(tx) call in the transaction whose tx is forbidden or malformed: queue() reverts with that error. */
   innerRevert?: Outcome;
   sums = new Map<string, bigint>();
@@ -257,11 +259,15 @@ export class Model {
     if (module.toLowerCase() === this.recoveryModule && this.isOwnerManagement(tx)) {
       return { outcome: "instant", sums: new Map() };
     }
-    return this.classify(tx, t);
+    return this.classify(tx, t, true);
   }
 
-  classify(tx: Tx, t: bigint): Classified {
+  /** Whether the Safe holds token id 0 of `token` (ownerOf(0)), set by the runner from the step's snapshot. */
+  ownsTokenZero: (token: string) => boolean = () => false;
+
+  classify(tx: Tx, t: bigint, byModule = false): Classified {
     const v = new Verdict();
+    v.byModule = byModule;
     try {
       const data = getBytes(tx.data);
       if (tx.operation === 1) this.classifyDelegateCall(v, tx.to.toLowerCase(), data);
@@ -312,9 +318,11 @@ export class Model {
       return;
     }
     if (value !== 0n) this.outflow(v, ETH_ASSET, to, value);
-    if (to === this.guard) return this.classifyGuardCall(v, data);
+    // Modules may not call the guard at all, nor the recovery module (the owners' trust in its selectors).
+    if (to === this.guard) return v.byModule ? v.flag("forbidden") : this.classifyGuardCall(v, data);
     if (data.length === 0) return;
     if (data.length >= 4 && this.classifyTokenCall(v, to, selectorOf(data), data)) return;
+    if (v.byModule && to === this.recoveryModule) return v.flag("delayed");
     if (this.trustedTargets.has(to)) return;
     if (data.length >= 4 && this.trustedSelectors.has(`${to}:${selectorOf(data)}`)) return;
     v.flag("delayed");
@@ -326,7 +334,12 @@ export class Model {
       const recipient = addr(data, 4);
       const amount = word(data, 36);
       // approve(x, 0) is a revocation only to address(0) or on a token the Safe capped (declared fungible).
-      if (selector === T.approve && amount === 0n && (recipient === ZeroAddress || this.capOf(token) !== 0n))
+      // ... unless the Safe holds that token's id 0 (ownerOf(0)): then it approves an NFT.
+      if (
+        selector === T.approve &&
+        amount === 0n &&
+        (recipient === ZeroAddress || (this.capOf(token) !== 0n && !this.ownsTokenZero(token)))
+      )
         return true;
       this.outflow(v, token, recipient, amount);
     } else if (FROM_TO_AMOUNT.includes(selector)) {

@@ -206,6 +206,9 @@ export class Fuzzer {
       .get("safe:modules")!
       .split(",")
       .filter((m) => m !== "");
+    const nftZero = pre.get("nftOwner:0");
+    model.ownsTokenZero = (token) =>
+      token.toLowerCase() === w.nft.toLowerCase() && nftZero === w.safeAddress.toLowerCase();
     if (step.kind === "owner") {
       const tx = buildTx(step.tx, w.safeAddress, w.guardAddress, owners, modules);
       const guarded = pre.get("safe:guard") === guard;
