@@ -20,20 +20,10 @@ import hre, { ethers } from "hardhat";
 import { bootstrapSafeContracts } from "../lib/bootstrap";
 import { createSafe } from "../lib/safe/create";
 import { installBatch, type SafeCall } from "../lib/safe/install";
+import { signSpend, spendDomain } from "../lib/modules/spend";
 import { execSafeTx, type SafeTxInput } from "../lib/safe/prevalidated";
 
 const HOUR = 3600;
-const SPEND_TYPES = {
-  Spend: [
-    { name: "safe", type: "address" },
-    { name: "delegate", type: "address" },
-    { name: "asset", type: "address" },
-    { name: "to", type: "address" },
-    { name: "amount", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
 const erc20 = new Interface(["function transfer(address,uint256)"]);
 const safeIface = new Interface([
   "function enableModule(address)",
@@ -183,7 +173,7 @@ async function main() {
     )
   ).wait();
   const { chainId } = await ethers.provider.getNetwork();
-  const domain = { name: "SpendingLimitModule", version: "1", chainId, verifyingContract: moduleAddress };
+  const domain = spendDomain(moduleAddress, chainId);
   const gasUsed = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) =>
     (await (await tx).wait())!.gasUsed;
   const direct = (asset: string) =>
@@ -192,21 +182,19 @@ async function main() {
     const amount = 1000n + ++nonce;
     const deadline = BigInt(await time.latest()) + BigInt(HOUR);
     const spendNonce = await spendingLimit.getNonce(plain, relaySigner.address, asset);
-    const { r, yParityAndS } = ethers.Signature.from(
-      await relaySigner.signTypedData(domain, SPEND_TYPES, {
-        safe: plain,
-        delegate: relaySigner.address,
-        asset,
-        to: payee,
-        amount,
-        nonce: spendNonce,
-        deadline,
-      }),
-    );
+    const { r, vs } = await signSpend(relaySigner, domain, {
+      safe: plain,
+      delegate: relaySigner.address,
+      asset,
+      to: payee,
+      amount,
+      nonce: spendNonce,
+      deadline,
+    });
     return gasUsed(
       spendingLimit
         .connect(owner)
-        .spendWithSignature(plain, relaySigner.address, asset, payee, amount, deadline, r, yParityAndS),
+        .spendWithSignature(plain, relaySigner.address, asset, payee, amount, deadline, r, vs),
     );
   };
   // AllowanceModule 0.1.1's figures for the same transfers (fixed references: its bytecode is not on npm, so it

@@ -400,6 +400,8 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
         }
     }
 
+    // _window and _recipient repeat the same four-word hash on purpose: a shared helper measured 143 gas more per
+    // spend (the optimizer does not inline it).
     function _recipient(address safe, address delegate, address recipient) private pure returns (Flag storage flag) {
         assembly ("memory-safe") {
             let ptr := mload(0x40)

@@ -24,41 +24,21 @@ export interface SafeTxInput {
 /**
  * Executes a Safe transaction signed by `owners` using Safe's pre-validated signatures: the executor signs by
  * sending, the other owners by approveHash. No EIP-712 types are re-declared: the Safe computes the hash.
- * Returns the execTransaction response, so reverts can be asserted with the chai matchers.
+ * Returns the execTransaction response, so reverts can be asserted with the chai matchers. `nonce` defaults to the
+ * Safe's current one; `overrides` go to execTransaction (e.g. a gas limit).
  */
 export async function execSafeTx(
   safeAddress: string,
   input: SafeTxInput,
   owners: Signer[],
   executor?: Signer,
+  options: { nonce?: bigint; overrides?: { gasLimit?: bigint } } = {},
 ): Promise<ContractTransactionResponse> {
   const safe = new Contract(safeAddress, safeInterface("1.5.0"), owners[0]);
-  const tx = {
-    to: input.to,
-    value: input.value ?? 0n,
-    data: input.data ?? "0x",
-    operation: input.operation ?? 0,
-    safeTxGas: input.safeTxGas ?? 0n,
-    baseGas: input.baseGas ?? 0n,
-    gasPrice: input.gasPrice ?? 0n,
-    gasToken: input.gasToken ?? ZeroAddress,
-    refundReceiver: input.refundReceiver ?? ZeroAddress,
-  };
+  const fields = safeTxFields(input);
   const sender = executor ?? owners[0];
   const senderAddress = await sender.getAddress();
-  const nonce: bigint = await safe.nonce();
-  // The SafeTx fields in Safe's parameter order, shared by getTransactionHash and execTransaction.
-  const fields = [
-    tx.to,
-    tx.value,
-    tx.data,
-    tx.operation,
-    tx.safeTxGas,
-    tx.baseGas,
-    tx.gasPrice,
-    tx.gasToken,
-    tx.refundReceiver,
-  ] as const;
+  const nonce: bigint = options.nonce ?? (await safe.nonce());
   const hash: string = await safe.getTransactionHash(...fields, nonce);
   const addresses = await Promise.all(owners.map((o) => o.getAddress()));
   for (const [i, owner] of owners.entries()) {
@@ -66,11 +46,35 @@ export async function execSafeTx(
       await (await (safe.connect(owner) as Contract).approveHash(hash)).wait();
     }
   }
-  const signatures =
+  return (safe.connect(sender) as Contract).execTransaction(
+    ...fields,
+    prevalidatedSignatures(addresses),
+    options.overrides ?? {},
+  );
+}
+
+/** The SafeTx fields in Safe's parameter order, shared by getTransactionHash and execTransaction (no nonce). */
+export function safeTxFields(input: SafeTxInput) {
+  return [
+    input.to,
+    input.value ?? 0n,
+    input.data ?? "0x",
+    input.operation ?? 0,
+    input.safeTxGas ?? 0n,
+    input.baseGas ?? 0n,
+    input.gasPrice ?? 0n,
+    input.gasToken ?? ZeroAddress,
+    input.refundReceiver ?? ZeroAddress,
+  ] as const;
+}
+
+/** Safe's pre-validated signatures (r = owner, s = 0, v = 1) of `owners`, sorted as Safe requires. */
+export function prevalidatedSignatures(owners: string[]): string {
+  return (
     "0x" +
-    [...addresses]
+    [...owners]
       .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
       .map((a) => zeroPadValue(a, 32).slice(2) + "0".repeat(64) + "01")
-      .join("");
-  return (safe.connect(sender) as Contract).execTransaction(...fields, signatures);
+      .join("")
+  );
 }

@@ -1,9 +1,10 @@
-import { BrowserProvider, Contract, Interface, toBeHex, ZeroAddress, zeroPadValue } from "ethers";
+import { BrowserProvider, Contract, Interface, toBeHex, ZeroAddress } from "ethers";
 import type { Provider } from "ethers";
 import type { EthereumProvider, HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { explainRevert } from "../revert";
 import { safeInterface } from "../safe/create";
+import { execSafeTx } from "../safe/prevalidated";
 import type { SafeTxFields } from "./types";
 
 export interface BalanceChange {
@@ -82,40 +83,19 @@ async function run(
   const before = await balances(provider, accounts, assets);
 
   const safeContract = new Contract(safe, safeInterface("1.5.0"), provider);
-  const fields = [
-    tx.to,
-    tx.value,
-    tx.data,
-    tx.operation,
-    tx.safeTxGas,
-    tx.baseGas,
-    tx.gasPrice,
-    tx.gasToken,
-    tx.refundReceiver,
-  ] as const;
-  const hash: string = await safeContract.getTransactionHash(...fields, tx.nonce);
+  const signers = [];
   for (const owner of owners) {
     await raw.request({ method: "hardhat_impersonateAccount", params: [owner] });
     await raw.request({ method: "hardhat_setBalance", params: [owner, toBeHex(10n ** 20n)] });
+    signers.push(await provider.getSigner(owner));
   }
-  const [executor, ...others] = owners;
-  for (const owner of others) {
-    const signer = await provider.getSigner(owner);
-    await (await (safeContract.connect(signer) as Contract).approveHash(hash)).wait();
-  }
-  const signatures =
-    "0x" +
-    [...owners]
-      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
-      .map((a) => zeroPadValue(a, 32).slice(2) + "0".repeat(64) + "01")
-      .join("");
-  const signer = await provider.getSigner(executor);
   let gasUsed = 0n;
   let error: string | undefined;
   let events: Simulation["events"] = [];
   try {
-    const response = await (safeContract.connect(signer) as Contract).execTransaction(...fields, signatures, {
-      gasLimit: 15_000_000n,
+    const response = await execSafeTx(safe, tx, signers, signers[0], {
+      nonce: tx.nonce,
+      overrides: { gasLimit: 15_000_000n },
     });
     const receipt = (await response.wait())!;
     gasUsed = receipt.gasUsed;
@@ -135,17 +115,17 @@ async function run(
   return { mode, success: error === undefined, error, gasUsed, events, balances: changes };
 }
 
+/** Every account's balance of every asset (ETH is address(0)), read in parallel. */
 async function balances(provider: Provider, accounts: string[], assets: string[]): Promise<BalanceChange[]> {
-  const out: BalanceChange[] = [];
-  for (const asset of assets) {
-    const erc20 = new Contract(asset, ["function balanceOf(address) view returns (uint256)"], provider);
-    for (const account of accounts) {
-      const amount: bigint =
-        asset === ZeroAddress ? await provider.getBalance(account) : await erc20.balanceOf(account).catch(() => 0n);
-      out.push({ account, asset, before: amount, after: amount, delta: 0n });
-    }
-  }
-  return out;
+  const pairs = assets.flatMap((asset) => accounts.map((account) => ({ asset, account })));
+  const amounts = await Promise.all(
+    pairs.map(({ asset, account }): Promise<bigint> => {
+      if (asset === ZeroAddress) return provider.getBalance(account);
+      const erc20 = new Contract(asset, ["function balanceOf(address) view returns (uint256)"], provider);
+      return erc20.balanceOf(account).catch(() => 0n);
+    }),
+  );
+  return pairs.map(({ asset, account }, i) => ({ account, asset, before: amounts[i], after: amounts[i], delta: 0n }));
 }
 
 function decodeLog(log: { address: string; topics: readonly string[]; data: string }, decoders: Interface[]) {

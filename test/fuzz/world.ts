@@ -8,6 +8,7 @@ import { bootstrapSafeContracts } from "../../lib/bootstrap";
 import { canonicalAddresses } from "../../lib/safe/canonical";
 import { createSafe, safeInterface } from "../../lib/safe/create";
 import { batch, DAY, ETH, HOUR, safeIface } from "../guards/fixtures";
+import { tokenInterface } from "../../lib/summary/abis";
 
 /**
  * The world every fuzz sequence starts from: a 2-of-3 Safe 1.5.0 with the TreasuryGuard as transaction guard, module
@@ -32,16 +33,7 @@ export const INITIAL_EXPIRY = 2n * DAY;
 export const FALLBACK_SLOT = "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5";
 
 export const hookIface = new Interface([
-  "function send(address,uint256,bytes)",
-  "function operatorSend(address,address,uint256,bytes,bytes)",
-  "function authorizeOperator(address)",
-  "function revokeOperator(address)",
-  "function transferAndCall(address,uint256)",
-  "function transferAndCall(address,uint256,bytes)",
-  "function transferFromAndCall(address,address,uint256)",
-  "function transferFromAndCall(address,address,uint256,bytes)",
-  "function approveAndCall(address,uint256)",
-  "function approveAndCall(address,uint256,bytes)",
+  ...tokenInterface.fragments,
   "function isOperatorFor(address,address) view returns (bool)",
 ]);
 export const nftIface = new Interface([

@@ -1,34 +1,11 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Interface } from "ethers";
+import { tokenInterface } from "../../lib/summary/abis";
 
 import { CALL, guardedSafe, Reason, Verdict } from "./fixtures";
 import { hermetic } from "./hermetic";
 
 const fixture = () => guardedSafe("1.5.0");
-
-const tokenAbi = new Interface([
-  "function transfer(address,uint256)",
-  "function transferFrom(address,address,uint256)",
-  "function approve(address,uint256)",
-  "function increaseAllowance(address,uint256)",
-  "function decreaseAllowance(address,uint256)",
-  "function safeTransferFrom(address,address,uint256)",
-  "function safeTransferFrom(address,address,uint256,bytes)",
-  "function safeTransferFrom(address,address,uint256,uint256,bytes)",
-  "function safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)",
-  "function setApprovalForAll(address,bool)",
-  "function send(address,uint256,bytes)",
-  "function operatorSend(address,address,uint256,bytes,bytes)",
-  "function authorizeOperator(address)",
-  "function revokeOperator(address)",
-  "function transferAndCall(address,uint256)",
-  "function transferAndCall(address,uint256,bytes)",
-  "function transferFromAndCall(address,address,uint256)",
-  "function transferFromAndCall(address,address,uint256,bytes)",
-  "function approveAndCall(address,uint256)",
-  "function approveAndCall(address,uint256,bytes)",
-]);
 
 describe("TreasuryGuard decoding of token calls (classify)", function () {
   hermetic();
@@ -109,7 +86,7 @@ describe("TreasuryGuard decoding of token calls (classify)", function () {
       ["revokeOperator(address)", [bad], Verdict.Instant, Reason.None, 0n],
     ];
     for (const [signature, args, verdict, reason, counted] of cases) {
-      const data = tokenAbi.encodeFunctionData(signature, args);
+      const data = tokenInterface.encodeFunctionData(signature, args);
       const [v, r, outflows] = await f.guard.classify(safe, token, 0n, data, CALL, 0n);
       expect(
         [v, r],
@@ -121,7 +98,9 @@ describe("TreasuryGuard decoding of token calls (classify)", function () {
 
   it("needs the queue for a decoded selector with truncated arguments", async function () {
     const f = await loadFixture(fixture);
-    const data = tokenAbi.encodeFunctionData("transfer(address,uint256)", [f.alice.address, 5n]).slice(0, 2 + 2 * 40);
+    const data = tokenInterface
+      .encodeFunctionData("transfer(address,uint256)", [f.alice.address, 5n])
+      .slice(0, 2 + 2 * 40);
     const [v, r, outflows] = await f.guard.classify(f.safeAddress, await f.token.getAddress(), 0n, data, CALL, 0n);
     expect([v, r, outflows.length]).to.deep.equal([Verdict.Delayed, Reason.UntrustedTarget, 0]);
   });

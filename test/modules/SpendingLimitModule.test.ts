@@ -2,10 +2,11 @@ import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-networ
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import fc from "fast-check";
-import { AbiCoder, keccak256, parseEther, Signature, toUtf8Bytes, ZeroAddress } from "ethers";
+import { AbiCoder, keccak256, parseEther, toUtf8Bytes, ZeroAddress } from "ethers";
 import type { Signer } from "ethers";
 import { ethers } from "hardhat";
 
+import { signSpend as signCompact, spendDomain, SPEND_TYPES } from "../../lib/modules/spend";
 import { revertData } from "../../lib/revert";
 import type { SafeVersion } from "../../lib/safe/canonical";
 import { hermetic } from "../guards/hermetic";
@@ -17,18 +18,6 @@ const TOKEN_ALLOWANCE = parseEther("1000");
 // @gas regression bounds (Safe 1.5.0 figures plus a little; see the @gas test).
 const GAS_SAME_HOUR = 64_400n;
 const GAS_RELAYED_SAME_HOUR = 70_400n;
-
-const SPEND_TYPES = {
-  Spend: [
-    { name: "safe", type: "address" },
-    { name: "delegate", type: "address" },
-    { name: "asset", type: "address" },
-    { name: "to", type: "address" },
-    { name: "amount", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
 
 async function spendingFixture(version: SafeVersion, saltNonce: bigint) {
   const signers = await ethers.getSigners();
@@ -75,7 +64,7 @@ async function spendingFixture(version: SafeVersion, saltNonce: bigint) {
   const b = await install(1n);
 
   const { chainId } = await ethers.provider.getNetwork();
-  const domain = { name: "SpendingLimitModule", version: "1", chainId, verifyingContract: moduleAddress };
+  const domain = spendDomain(moduleAddress, chainId);
   /** The delegate's EIP-2098 compact signature `[r, vs]`, by default at the window's current nonce. */
   const signSpend = async (
     signer: Signer,
@@ -84,7 +73,7 @@ async function spendingFixture(version: SafeVersion, saltNonce: bigint) {
   ): Promise<[string, string]> => {
     const safe = v.safe ?? a.safeAddress;
     const asset = v.asset ?? ETH;
-    const signature = await signer.signTypedData(d, SPEND_TYPES, {
+    const { r, vs } = await signCompact(signer, d, {
       safe,
       delegate: await signer.getAddress(),
       asset,
@@ -93,8 +82,7 @@ async function spendingFixture(version: SafeVersion, saltNonce: bigint) {
       nonce: v.nonce ?? (await module.getNonce(safe, await signer.getAddress(), asset)),
       deadline: v.deadline,
     });
-    const { r, yParityAndS } = Signature.from(signature);
-    return [r, yParityAndS];
+    return [r, vs];
   };
   return {
     version,
