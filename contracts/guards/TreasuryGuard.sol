@@ -440,20 +440,19 @@ contract TreasuryGuard is ITreasuryGuard, ITransactionGuard, IModuleGuard {
         // The queue runs through the guard's module: a transaction that disables it while the guard still guards the
         // Safe would leave every delayed transaction, the guard's own removal included, unable to run (a bricked
         // Safe). It is refused; disabling the module together with removing both guards is fine.
+        // Likewise another module guard while this guard still judges owner transactions: it would judge the queue's
+        // executions like any module's and refuse the delayed ones (Safe 1.5.0; the slot is always zero before).
         bool guarding = _slotAddress(safe, _GUARD_STORAGE_SLOT) == address(this);
+        address moduleGuardAfter = _slotAddress(safe, _MODULE_GUARD_STORAGE_SLOT);
         if (
-            (guarding || _slotAddress(safe, _MODULE_GUARD_STORAGE_SLOT) == address(this)) &&
-            !IModuleManager(safe).isModuleEnabled(address(this))
+            ((guarding || moduleGuardAfter == address(this)) && !IModuleManager(safe).isModuleEnabled(address(this))) ||
+            (guarding && moduleGuardAfter != address(0) && moduleGuardAfter != address(this))
         ) revert QueueWouldBeLost(safe, id);
         // A queued execution is how this guard leaves a Safe (removing it is a delayed Safe self-call; once it is no
         // longer the module guard, other modules could remove it too). Owner transactions may then go unrecorded, and
         // so may a Safe transaction nested in this execution: the activity record starts a new epoch if the guard is
         // no longer the transaction guard, stopped being the module guard, or the Safe's nonce moved.
-        if (
-            !guarding ||
-            (moduleGuard && _slotAddress(safe, _MODULE_GUARD_STORAGE_SLOT) != address(this)) ||
-            ISafe(payable(safe)).nonce() != nonce
-        ) {
+        if (!guarding || (moduleGuard && moduleGuardAfter != address(this)) || ISafe(payable(safe)).nonce() != nonce) {
             SafeState storage state = _safes[safe];
             uint32 epoch = state.activityEpoch;
             state.activityEpoch = epoch + 1;

@@ -171,9 +171,10 @@ interface ITreasuryGuard is IActivityRecorder {
     /// @notice The Safe's call of queued transaction `id` failed; it stays ready until it expires.
     error QueuedTransactionFailed(address safe, uint256 id);
     /**
-     * @notice Queued transaction `id` of `safe` would disable the guard as a module while it still guards the Safe:
-     *         no delayed transaction (not even the guard's removal) could run after it. Remove the guards in the same
-     *         transaction, or keep the module.
+     * @notice Queued transaction `id` of `safe` would disable the guard as a module while it still guards the Safe,
+     *         or install another module guard while it is still the transaction guard: no delayed transaction (not
+     *         even the guard's removal) could run after it. Remove the guards in the same transaction, or keep the
+     *         module and the module guard.
      */
     error QueueWouldBeLost(address safe, uint256 id);
     /// @notice `account` is not an owner of `safe`.

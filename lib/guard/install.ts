@@ -71,7 +71,8 @@ export function guardPolicyCalls(guard: string, policy: GuardPolicy): SafeCall[]
   if (policy.recoveryModule !== undefined) {
     calls.push({ to: guard, data: g.encodeFunctionData("setRecoveryModule", [policy.recoveryModule]) });
   }
-  if (policy.offchainSignatures) calls.push({ to: guard, data: g.encodeFunctionData("setOffchainSignatures", [true]) });
+  // Always explicit: a guard reinstalled on a Safe keeps the opt-in it had before it was removed.
+  calls.push({ to: guard, data: g.encodeFunctionData("setOffchainSignatures", [policy.offchainSignatures ?? false]) });
   return calls;
 }
 
