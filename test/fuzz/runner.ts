@@ -243,8 +243,21 @@ export class Fuzzer {
       if (!result.reverted) {
         item.state = "executed";
         model.applyEffects(item.tx, t);
-        const guardNow = getAddress("0x" + (await ethers.provider.getStorage(w.safeAddress, GUARD_SLOT)).slice(26));
-        if (guardNow.toLowerCase() !== guard) model.activityEpoch += 1n;
+        // A new epoch (docs/policy.md, "Owner activity"): the guard is no longer the transaction guard, stopped being
+        // the module guard, or the Safe's nonce moved during the execution.
+        const slot = async (s: string) =>
+          getAddress("0x" + (await ethers.provider.getStorage(w.safeAddress, s)).slice(26)).toLowerCase();
+        const nonceNow = await new ethers.Contract(
+          w.safeAddress,
+          ["function nonce() view returns (uint256)"],
+          ethers.provider,
+        ).nonce();
+        if (
+          (await slot(GUARD_SLOT)) !== guard ||
+          (pre.get("safe:moduleGuard") === guard && (await slot(MODULE_GUARD_SLOT)) !== guard) ||
+          String(nonceNow) !== pre.get("safe:nonce")
+        )
+          model.activityEpoch += 1n;
       }
       return {
         kind: "execute",
