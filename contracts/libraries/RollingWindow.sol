@@ -201,8 +201,23 @@ library RollingWindow {
         uint256 timestamp
     ) internal returns (bool ok, uint256 availableBefore) {
         uint256 header;
-        (ok, availableBefore, header) = _count(window, cap, amount, timestamp);
+        (ok, availableBefore, header) = _count(window, window.header, cap, amount, timestamp);
         // The projected header carries `extra` over, so it is written back as is (no second read of the header).
+        if (header != 0) window.header = header;
+    }
+
+    /**
+     * @notice trySpend of the window whose header the caller has just read: `header` must be `window.header` as it is
+     *         now (nothing written to the window since). Spares trySpend's own read of the header.
+     */
+    function trySpendFrom(
+        Window storage window,
+        uint256 header,
+        uint256 cap,
+        uint256 amount,
+        uint256 timestamp
+    ) internal returns (bool ok, uint256 availableBefore) {
+        (ok, availableBefore, header) = _count(window, header, cap, amount, timestamp);
         if (header != 0) window.header = header;
     }
 
@@ -218,7 +233,7 @@ library RollingWindow {
         uint256 newExtra
     ) internal returns (bool ok, uint256 availableBefore) {
         uint256 header;
-        (ok, availableBefore, header) = _count(window, cap, amount, timestamp);
+        (ok, availableBefore, header) = _count(window, window.header, cap, amount, timestamp);
         if (header != 0) {
             window.header = (header & ~(_EXTRA_MASK << _EXTRA_SHIFT)) | ((newExtra & _EXTRA_MASK) << _EXTRA_SHIFT);
         }
@@ -286,13 +301,6 @@ library RollingWindow {
         }
     }
 
-    /// @dev The ring slot at offset `slot` (index + 1, 1..12) from the header, read like _storeRing writes it.
-    function _ringAt(Window storage window, uint256 slot) private view returns (uint256 value) {
-        assembly ("memory-safe") {
-            value := sload(add(window.slot, slot))
-        }
-    }
-
     /**
      * @dev The window as it is at `timestamp`: the header with the buckets older than 24 hours subtracted from the
      *      total (following the live list from its head) and `extra` carried over, and, if the previous current
@@ -303,69 +311,99 @@ library RollingWindow {
         Window storage window,
         uint256 timestamp
     ) private view returns (uint256 header, uint256 flushSlot, uint256 flushValue) {
-        uint256 hourNow = timestamp / BUCKET;
-        if (hourNow > _HOUR_MASK) revert RollingWindowTimestampOutOfRange(timestamp);
-        header = window.header;
-        uint256 hour = (header >> _HOUR_SHIFT) & _HOUR_MASK;
-        // Same hour: the header alone is the window.
-        if (hourNow <= hour) return (header, 0, 0);
-        uint256 total = header & _AMOUNT_MASK;
-        // Hours are below 2^24, the head is an hour the window wrote (at most 24 before `hour`) and every link is
-        // between 1 and 24: none of the hour arithmetic below can wrap. Only `total` is left to checked arithmetic.
-        unchecked {
-            uint256 gap = hourNow - hour;
-            // The new header keeps `extra`, with an empty current bucket and the head at the current hour until set.
-            uint256 rolled = (header & (_EXTRA_MASK << _EXTRA_SHIFT)) | (hourNow << _HOUR_SHIFT);
-            // Nothing live, or even the header's bucket (hour `hour`) is older than hourNow - 24: all expired.
-            if (total == 0 || gap > RING) return (rolled, 0, 0);
-            uint256 current = (header >> _CURRENT_SHIFT) & _AMOUNT_MASK;
-            uint256 head;
-            if (gap == RING) {
-                // Every ring bucket (hours hour-24 .. hour-1) has expired; only the header's bucket is left.
-                total = current;
-                head = hour;
-            } else {
-                // Expire the ring buckets of hours before hourNow - 24, oldest first. The header's bucket stays
-                // live (gap < 24), so the walk ends at `hour` at the latest.
-                // `head + RING < hourNow` alone bounds the walk: with gap < 24 it implies head < hour.
-                head = hour - ((header >> _HEAD_SHIFT) & _HEAD_MASK);
-                while (head + RING < hourNow) {
-                    // The slot is kept: in steady use the flush below goes into the slot read last.
-                    flushSlot = ((head % RING) >> 1) + 1;
-                    flushValue = _ringAt(window, flushSlot);
-                    uint256 entry = (flushValue >> ((head & 1) << 7)) & _ENTRY_MASK;
-                    uint256 expired = entry & _AMOUNT_MASK;
-                    // A bucket is part of the total it leaves; if not, fail like checked arithmetic would.
-                    if (expired > total) _panicUnderflow();
-                    total -= expired;
-                    head += entry >> _NEXT_SHIFT;
-                }
-            }
-            // Only the (empty) header bucket is left: total is 0 and the list restarts at hourNow.
-            if (head == hour && current == 0) return (rolled, 0, 0);
-            // The old current bucket joins the ring, linked to the new current hour (1 <= gap <= 24 fits 5 bits).
-            // Its slot (index + 1) is usually the one just read for the bucket of hour - 24: reuse that value.
-            uint256 slot = ((hour % RING) >> 1) + 1;
-            if (slot != flushSlot) {
-                flushSlot = slot;
-                flushValue = _ringAt(window, slot);
-            }
-            uint256 shift = (hour & 1) << 7;
-            flushValue =
-                (flushValue & ~(_ENTRY_MASK << shift)) |
-                ((current | (gap << _NEXT_SHIFT)) << shift) |
-                _RING_MARK;
-            header = rolled | total | ((hourNow - head) << _HEAD_SHIFT);
-        }
+        return _rollFrom(window, window.header, timestamp);
     }
 
-    /// @dev Reverts with Panic(0x11), what a checked subtraction that underflows reverts with (kept out of line so
-    ///      that the loop pays only a comparison).
-    function _panicUnderflow() private pure {
+    /**
+     * @dev _roll of the header value `stored` (`window.header`, read by the caller) at timestamp `at`.
+     *      Assembly because every spend of the SpendingLimitModule and every payment through the guard runs it:
+     *      the Solidity version spent about 100 gas more per spend (more at an hour change) in stack shuffling, a
+     *      checked division by the constant BUCKET and calls to helpers. Every step is the same; the literals are
+     *      the constants named next to them (inline assembly takes no constant expressions).
+     */
+    function _rollFrom(
+        Window storage window,
+        uint256 stored,
+        uint256 at
+    ) private view returns (uint256 header, uint256 flushSlot, uint256 flushValue) {
+        uint256 hourNow;
         assembly ("memory-safe") {
-            mstore(0x00, shl(224, 0x4e487b71))
-            mstore(0x04, 0x11)
-            revert(0x00, 0x24)
+            hourNow := div(at, 3600) // BUCKET
+        }
+        if (hourNow > _HOUR_MASK) revert RollingWindowTimestampOutOfRange(at);
+        assembly ("memory-safe") {
+            header := stored
+            let hour := and(shr(192, stored), 0xffffff) // _HOUR_SHIFT, _HOUR_MASK
+            // Same hour: the header alone is the window. Hours are below 2^24, the head is an hour the window wrote
+            // (at most 24 before `hour`) and every link is between 1 and 24: none of the hour arithmetic can wrap.
+            if gt(hourNow, hour) {
+                let total := and(stored, 0xffffffffffffffffffffffff) // _AMOUNT_MASK
+                let gap := sub(hourNow, hour)
+                // The new header keeps `extra` (_EXTRA_MASK << _EXTRA_SHIFT), with an empty current bucket and the
+                // head at the current hour until set.
+                let rolled := or(
+                    and(stored, 0xffffffffe0000000000000000000000000000000000000000000000000000000),
+                    shl(192, hourNow)
+                )
+                header := rolled
+                // Unless nothing is live, or even the header's bucket (hour `hour`) is older than hourNow - 24 (all
+                // expired: the rolled header, no ring write).
+                if iszero(or(iszero(total), gt(gap, 24))) {
+                    let current := and(shr(96, stored), 0xffffffffffffffffffffffff) // _CURRENT_SHIFT, _AMOUNT_MASK
+                    let head := hour
+                    switch eq(gap, 24) // RING
+                    case 1 {
+                        // Every ring bucket (hours hour-24 .. hour-1) has expired; only the header's bucket is left.
+                        total := current
+                    }
+                    default {
+                        // Expire the ring buckets of hours before hourNow - 24, oldest first. The header's bucket
+                        // stays live (gap < 24), so the walk ends at `hour` at the latest: `head + RING < hourNow`
+                        // alone bounds it. The slot read last is kept: in steady use the flush below goes into it.
+                        head := sub(hour, and(shr(216, stored), 0x1f)) // _HEAD_SHIFT, _HEAD_MASK
+                        for {} lt(add(head, 24), hourNow) {} {
+                            flushSlot := add(shr(1, mod(head, 24)), 1) // ring index + 1: the offset from the header
+                            flushValue := sload(add(window.slot, flushSlot))
+                            // The entry (_ENTRY_MASK) in half head % 2 of the slot.
+                            let entry := and(shr(shl(7, and(head, 1)), flushValue), 0x1fffffffffffffffffffffffff)
+                            let expired := and(entry, 0xffffffffffffffffffffffff) // _AMOUNT_MASK
+                            // A bucket is part of the total it leaves; if not, fail like checked arithmetic would:
+                            // Panic(0x11).
+                            if gt(expired, total) {
+                                mstore(0x00, shl(224, 0x4e487b71))
+                                mstore(0x04, 0x11)
+                                revert(0x00, 0x24)
+                            }
+                            total := sub(total, expired)
+                            head := add(head, shr(96, entry)) // _NEXT_SHIFT
+                        }
+                    }
+                    switch and(eq(head, hour), iszero(current))
+                    case 1 {
+                        // Only the (empty) header bucket is left: total is 0 and the list restarts at hourNow.
+                        flushSlot := 0
+                        flushValue := 0
+                    }
+                    default {
+                        // The old current bucket joins the ring, linked to the new current hour (1 <= gap <= 24
+                        // fits 5 bits). Its slot is usually the one just read for the bucket of hour - 24: reuse it.
+                        let slot := add(shr(1, mod(hour, 24)), 1)
+                        if iszero(eq(slot, flushSlot)) {
+                            flushSlot := slot
+                            flushValue := sload(add(window.slot, slot))
+                        }
+                        let shift := shl(7, and(hour, 1))
+                        flushValue := or(
+                            or(
+                                and(flushValue, not(shl(shift, 0x1fffffffffffffffffffffffff))),
+                                shl(shift, or(current, shl(96, gap)))
+                            ),
+                            shl(255, 1) // _RING_MARK
+                        )
+                        header := or(or(rolled, total), shl(216, sub(hourNow, head)))
+                    }
+                }
+            }
         }
     }
 
@@ -379,28 +417,43 @@ library RollingWindow {
     }
 
     /**
-     * @dev The check and the counting shared by both trySpend variants: rolls the window to `timestamp`, and if
-     *      `amount` (> 0) fits, stores the ring write and returns the header to write, else 0 (nothing to write: a
-     *      refused or zero spend). A header to write is never 0, as its total includes `amount`.
+     * @dev The check and the counting shared by the trySpend variants: rolls the window (whose header is `stored`)
+     *      to `timestamp`, and if `amount` (> 0) fits, stores the ring write and returns the header to write, else 0
+     *      (nothing to write: a refused or zero spend). A header to write is never 0, as its total includes `amount`.
      */
     function _count(
         Window storage window,
+        uint256 stored,
         uint256 cap,
         uint256 amount,
         uint256 timestamp
     ) private returns (bool ok, uint256 availableBefore, uint256 header) {
         uint256 flushSlot;
         uint256 flushValue;
-        (header, flushSlot, flushValue) = _roll(window, timestamp);
-        availableBefore = _available(header & _AMOUNT_MASK, cap);
-        if (amount > availableBefore) return (false, availableBefore, 0);
-        if (amount == 0) return (true, availableBefore, 0);
-        if (flushSlot != 0) _storeRing(window, flushSlot, flushValue);
-        // total + amount <= min(cap, MAX_AMOUNT) and current <= total, so both fields stay within 96 bits and the
-        // additions below neither overflow nor carry into the neighbouring field.
-        unchecked {
-            header += amount + (amount << _CURRENT_SHIFT);
+        (header, flushSlot, flushValue) = _rollFrom(window, stored, timestamp);
+        // Assembly for the same reason as _rollFrom (every spend runs this): _available and _storeRing inline.
+        assembly ("memory-safe") {
+            // _available: min(cap, MAX_AMOUNT) - total, floored at zero.
+            if gt(cap, 0xffffffffffffffffffffffff) {
+                cap := 0xffffffffffffffffffffffff
+            }
+            let total := and(header, 0xffffffffffffffffffffffff) // _AMOUNT_MASK
+            availableBefore := mul(gt(cap, total), sub(cap, total))
+            switch or(gt(amount, availableBefore), iszero(amount))
+            case 1 {
+                // Refused (ok false) or nothing to count (ok true): nothing to write.
+                ok := iszero(amount)
+                header := 0
+            }
+            default {
+                if flushSlot {
+                    sstore(add(window.slot, flushSlot), flushValue)
+                }
+                // total + amount <= min(cap, MAX_AMOUNT) and current <= total, so both fields stay within 96 bits
+                // and the additions neither overflow nor carry into the neighbouring field.
+                header := add(header, add(amount, shl(96, amount))) // _CURRENT_SHIFT
+                ok := 1
+            }
         }
-        ok = true;
     }
 }

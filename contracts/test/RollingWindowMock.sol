@@ -17,6 +17,13 @@ contract RollingWindowMock {
         emit Spent(ok, availableBefore);
     }
 
+    /// @dev trySpendFrom with the header read here, as the SpendingLimitModule does.
+    function trySpendFrom(uint256 cap, uint256 amount, uint256 timestamp) external returns (bool ok) {
+        uint256 availableBefore;
+        (ok, availableBefore) = _window.trySpendFrom(_window.header, cap, amount, timestamp);
+        emit Spent(ok, availableBefore);
+    }
+
     function spend(uint256 cap, uint256 amount, uint256 timestamp) external {
         _window.spend(cap, amount, timestamp);
     }

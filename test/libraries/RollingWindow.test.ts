@@ -107,6 +107,44 @@ describe("RollingWindow", function () {
       expect(await mock.header()).to.equal(before);
     });
 
+    it("trySpendFrom (the caller's header read) counts and refuses exactly like trySpend", async function () {
+      const { mock } = await loadFixture(deployMock);
+      const twin = await ethers.deployContract("RollingWindowMock");
+      // Same hour, hour changes with and without expiring buckets, a refusal, a zero amount, a long gap.
+      const steps: [bigint, bigint][] = [
+        [0n, 4n],
+        [10n, 3n],
+        [HOUR, 2n],
+        [HOUR + 5n, 9n],
+        [3n * HOUR, 0n],
+        [DAY + HOUR, 1n],
+        [DAY + 2n * HOUR, 5n],
+        [DAY + 4n * HOUR, 1n],
+        [3n * DAY, 10n],
+      ];
+      for (const [dt, amount] of steps) {
+        const expected = await mock.trySpend.staticCall(10n, amount, T0 + dt);
+        expect(await twin.trySpendFrom.staticCall(10n, amount, T0 + dt)).to.equal(expected);
+        await mock.trySpend(10n, amount, T0 + dt);
+        await twin.trySpendFrom(10n, amount, T0 + dt);
+        expect(await twin.header()).to.equal(await mock.header());
+        for (let i = 0n; i < 12n; i++) expect(await twin.ring(i)).to.equal(await mock.ring(i));
+      }
+    });
+
+    it("fails like checked arithmetic (Panic 0x11) if an expiring bucket exceeds the total", async function () {
+      const { mock } = await loadFixture(deployMock);
+      // Buckets at hours h, h+1 and h+2; at h+25 the walk expires hour h's 10 (the header's hour is h+2).
+      await mock.spend(100n, 10n, T0);
+      await mock.spend(100n, 1n, T0 + HOUR);
+      await mock.spend(100n, 1n, T0 + 2n * HOUR);
+      // Corrupt storage: the header's total (low 96 bits, slot 0) says 5, below the bucket that leaves.
+      const header = await mock.header();
+      const corrupt = (header & ~MAX_AMOUNT) | 5n;
+      await ethers.provider.send("hardhat_setStorageAt", [await mock.getAddress(), "0x0", ethers.toBeHex(corrupt, 32)]);
+      await expect(mock.spent(T0 + 25n * HOUR)).to.be.revertedWithPanic(0x11);
+    });
+
     it("reverts beyond the representable hours", async function () {
       const { mock } = await loadFixture(deployMock);
       const t = (1n << 24n) * HOUR;
@@ -260,9 +298,13 @@ describe("RollingWindow", function () {
               const hourStart = (t / HOUR - 24n) * HOUR;
               const inWindow = sumSince(counted, hourStart, t);
               const expectedOk = inWindow + amount <= cap;
-              const ok = await fresh.trySpend.staticCall(cap, amount, t);
+              // Alternately through trySpend and trySpendFrom (the header read by the caller).
+              const viaHeader = counted.length % 2 === 1;
+              const ok = viaHeader
+                ? await fresh.trySpendFrom.staticCall(cap, amount, t)
+                : await fresh.trySpend.staticCall(cap, amount, t);
               expect(ok, `spend ${amount} at ${t}`).to.equal(expectedOk);
-              await fresh.trySpend(cap, amount, t);
+              await (viaHeader ? fresh.trySpendFrom(cap, amount, t) : fresh.trySpend(cap, amount, t));
               if (ok) {
                 counted.push({ t, amount });
               } else {
