@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {IModuleManager} from "@safe-global/safe-smart-account/contracts/interfaces/IModuleManager.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {ISpendingLimitModule} from "../interfaces/ISpendingLimitModule.sol";
@@ -121,7 +120,7 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
     /// @inheritdoc ISpendingLimitModule
     function spend(address safe, address asset, address to, uint256 amount) external override {
         RollingWindow.Window storage window = _window(safe, msg.sender, asset);
-        _spend(safe, msg.sender, asset, to, amount, window, window.extra());
+        _spend(safe, msg.sender, asset, to, amount, window, window.header);
     }
 
     /// @inheritdoc ISpendingLimitModule
@@ -137,12 +136,12 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
     ) external override {
         if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);
         RollingWindow.Window storage window = _window(safe, delegate, asset);
-        // One read of the header for the nonce and the allowance (trySpend reads it again, warm).
+        // One read of the header for the nonce, the allowance and the spend.
         uint256 header = window.header;
-        _verify(delegate, _relayDigest(_nonceOf(safe, delegate, asset, header)), r, vs);
+        _verifyRelay(delegate, _nonceOf(safe, delegate, asset, header), r, vs);
         // _spend counts the amount, which advances the window's mark, hence the nonce, before the Safe is called:
         // the signature cannot be replayed, even re-entrantly.
-        _spend(safe, delegate, asset, to, amount, window, RollingWindow.extraOf(header));
+        _spend(safe, delegate, asset, to, amount, window, header);
     }
 
     /// @inheritdoc ISpendingLimitModule
@@ -219,11 +218,12 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
         address to,
         uint256 amount,
         RollingWindow.Window storage window,
-        uint256 extra
+        uint256 header
     ) private {
         if (amount == 0) revert ZeroAmount(safe, delegate, asset);
-        // `extra` comes from the header trySpend reads again: one cold read for allowance and history.
-        uint256 allowance = _decodeAllowance(extra & _ALLOWANCE_MASK);
+        // `header` is the window's header as the caller read it (nothing is written before trySpendFrom, and the
+        // registry is called with STATICCALL): one read for the allowance and the history.
+        uint256 allowance = _decodeAllowance(RollingWindow.extraOf(header) & _ALLOWANCE_MASK);
         if (allowance == 0) {
             if (_grants[safe][delegate] == 0) revert UnknownDelegate(safe, delegate);
             revert NoAllowance(safe, delegate, asset);
@@ -231,7 +231,7 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
         if (!_recipient(safe, delegate, to).value && !_inRegistry(safe, to)) {
             revert RecipientNotAllowed(safe, delegate, to);
         }
-        (bool ok, uint256 available) = window.trySpend(allowance, amount, block.timestamp);
+        (bool ok, uint256 available) = window.trySpendFrom(header, allowance, amount, block.timestamp);
         if (!ok) revert AllowanceExceeded(safe, delegate, asset, amount, available);
 
         if (asset == address(0)) {
@@ -437,14 +437,23 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
     }
 
     /**
-     * @dev The Spend digest of the running spendWithSignature call, hashed straight from its calldata: all its
-     *      arguments are static, so safe, delegate, asset, to and amount are the words at 4 .. 0xa4 and deadline the
-     *      word at 0xa4, already validated by the ABI decoder (an address with dirty upper bits reverted). Equal to
-     *      _spendHash of the same values (getSpendHash; both are checked against ethers' EIP-712 encoding in tests).
+     * @dev Reverts with InvalidSignature unless the delegate signed the Spend of the running spendWithSignature call
+     *      with relay nonce `nonce`. The struct is hashed straight from calldata: all the call's arguments are
+     *      static, so safe, delegate, asset, to and amount are the words at 4 .. 0xa4 and deadline the word at 0xa4,
+     *      already validated by the ABI decoder (an address with dirty upper bits reverted). The digest equals
+     *      getSpendHash of the same values (both are checked against ethers' EIP-712 encoding in tests). Recovery is
+     *      OpenZeppelin's ECDSA.tryRecover(digest, r, vs): a high-s signature (the compact form leaves no v to
+     *      malleate) and the zero address that ecrecover returns for garbage recover no signer, so a signature can
+     *      never "recover" to an unset delegate; the error then names address(0) as the signer.
+     *      Assembly because every relayed spend runs it: one scratch buffer for the struct, the digest and the
+     *      ecrecover input, and no detour through ECDSA's and MessageHashUtils' helpers (about 450 gas less with the
+     *      legacy pipeline).
      */
-    function _relayDigest(uint256 nonce) private view returns (bytes32) {
+    function _verifyRelay(address delegate, uint256 nonce, bytes32 r, bytes32 vs) private view {
         bytes32 typeHash = SPEND_TYPEHASH;
-        bytes32 structHash;
+        bytes32 domainSeparator = _domainSeparatorV4();
+        address signer;
+        bool valid;
         assembly ("memory-safe") {
             // Scratch space past the free memory pointer (not advanced): 8 words.
             let ptr := mload(0x40)
@@ -452,16 +461,32 @@ contract SpendingLimitModule is ISpendingLimitModule, EIP712 {
             calldatacopy(add(ptr, 0x20), 0x04, 0xa0)
             mstore(add(ptr, 0xc0), nonce)
             mstore(add(ptr, 0xe0), calldataload(0xa4))
-            structHash := keccak256(ptr, 0x100)
+            let structHash := keccak256(ptr, 0x100)
+            // keccak256("\x19\x01" || domainSeparator || structHash): the two bytes end the first word.
+            mstore(ptr, 0x1901)
+            mstore(add(ptr, 0x20), domainSeparator)
+            mstore(add(ptr, 0x40), structHash)
+            mstore(ptr, keccak256(add(ptr, 0x1e), 0x42))
+            // ecrecover(digest, v, r, s) with v = 27 + the top bit of vs and s = the rest (EIP-2098).
+            let s := and(vs, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff)
+            mstore(add(ptr, 0x20), add(shr(255, vs), 27))
+            mstore(add(ptr, 0x40), r)
+            mstore(add(ptr, 0x60), s)
+            // s above half the curve order: no signer (ECDSA's InvalidSignatureS).
+            if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
+                // The precompile fails only without gas (the Solidity builtin reverts then, with no data); for an
+                // unrecoverable signature it returns no data, which leaves `signer` at 0.
+                if iszero(staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20)) {
+                    revert(0, 0)
+                }
+                if eq(returndatasize(), 0x20) {
+                    signer := mload(0x00)
+                }
+            }
+            // signer != address(0) && signer == delegate, in one branch (both are clean addresses).
+            valid := and(eq(signer, delegate), iszero(iszero(signer)))
         }
-        return _hashTypedDataV4(structHash);
-    }
-
-    /// @dev tryRecover refuses high-s signatures (the compact form leaves no v to malleate) and the zero address that
-    ///      ecrecover returns for garbage, so a signature can never "recover" to an unset delegate.
-    function _verify(address delegate, bytes32 digest, bytes32 r, bytes32 vs) private pure {
-        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, r, vs);
-        if (error != ECDSA.RecoverError.NoError || signer != delegate) revert InvalidSignature(delegate, signer);
+        if (!valid) revert InvalidSignature(delegate, signer);
     }
 
     /**
