@@ -9,7 +9,13 @@ import "./tasks";
 
 const SOLC_VERSION = "0.8.28";
 const env = readEnv();
-const excludedTags = [...(env.FORK_URL ? [] : ["@fork"]), ...(process.env.COVERAGE === "1" ? ["@gas"] : [])];
+const excludedTags = [
+  ...(env.FORK_URL ? [] : ["@fork"]),
+  ...(process.env.COVERAGE === "1" ? ["@gas"] : []),
+  // The embedded service's suite (HTTP, SQLite, child processes) runs on its own: `npm run test:service`.
+  "@service",
+];
+const serviceSuiteOnly = process.env.SERVICE_TESTS === "1";
 
 // Offline compilation: Hardhat would download solc; we use the wasm build shipped by the pinned `solc` package.
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
@@ -68,8 +74,13 @@ const config: HardhatUserConfig = {
   mocha: {
     timeout: 120_000,
     // Left out: the @fork suite without FORK_URL (there is nothing to fork), and under coverage (COVERAGE=1, set by
-    // `npm run coverage`) the @gas assertions, since instrumentation distorts gas.
-    ...(excludedTags.length > 0 ? { grep: excludedTags.join("|"), invert: true } : {}),
+    // `npm run coverage`) the @gas assertions, since instrumentation distorts gas. SERVICE_TESTS=1 runs the @service
+    // suite alone.
+    ...(serviceSuiteOnly
+      ? { grep: "@service" }
+      : excludedTags.length > 0
+        ? { grep: excludedTags.join("|"), invert: true }
+        : {}),
     rootHooks: {
       // Hardhat cannot execute calls in the fork block of a chain it has no hardfork history for (EDR #522),
       // which includes any chain running under id 31337: mine one local block before the suite starts.

@@ -19,6 +19,10 @@ const EnvSchema = z.object({
     .default("http://127.0.0.1:8545"),
   TX_SERVICE_URL: z.string().url("TX_SERVICE_URL must be the base URL of a Safe Transaction Service").optional(),
   SAFE_API_KEY: z.string().min(1).optional(),
+  TX_SERVICE_TOKEN: z
+    .string()
+    .min(16, "TX_SERVICE_TOKEN must be at least 16 characters (it guards writes to the embedded service)")
+    .optional(),
   RPC_URL: z.string().url("RPC_URL must be the http(s) JSON-RPC URL of the chain the `remote` network uses").optional(),
   CHAIN_ID: z
     .string()

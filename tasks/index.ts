@@ -1,3 +1,4 @@
 // Every task is registered here; hardhat.config.ts imports this file once.
 import "./bootstrap";
 import "./treasury";
+import "./service";

@@ -34,6 +34,16 @@ export type ReasonName = (typeof REASONS)[number][0];
 export const QUEUE_STATES = ["none", "waiting", "ready", "expired", "executed", "cancelled"] as const;
 export type QueueStateName = (typeof QUEUE_STATES)[number];
 
+/** The guard's queue events, which the embedded service indexes (checked against the compiled ABI in a test). */
+export const treasuryGuardQueueEvents = new Interface([
+  "event TransactionQueued(address indexed safe, uint256 indexed id, address to, uint256 value, bytes data, " +
+    "uint8 operation, uint64 eta, uint64 expiresAt, uint8 verdict, uint8 reason)",
+  "event TransactionExecuted(address indexed safe, uint256 indexed id, (address asset, uint256 amount)[] outflows)",
+  "event TransactionVetoed(address indexed safe, uint256 indexed id, address indexed owner, uint256 vetoes, " +
+    "uint256 required)",
+  "event TransactionCancelled(address indexed safe, uint256 indexed id, address indexed by, uint16 cancelStreak)",
+]);
+
 /** The guard's custom errors (ITreasuryGuard and RollingWindow), for decoding revert data. */
 export const treasuryGuardErrors = new Interface([
   "error CapExceeded(address asset, uint256 requested, uint256 available)",

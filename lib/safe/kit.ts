@@ -88,18 +88,57 @@ export async function predictedProtocolKit(
   });
 }
 
+/** Where `npx hardhat tx-service` listens by default. */
+export const EMBEDDED_SERVICE_URL = "http://127.0.0.1:8000/api";
+
+/** True when `url` answers /v1/about like a Safe Transaction Service (within two seconds). */
+export async function serviceAnswers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/v1/about`, { signal: AbortSignal.timeout(2000) });
+    const about = (await response.json()) as { name?: string };
+    return response.ok && about.name === "Safe Transaction Service";
+  } catch {
+    return false;
+  }
+}
+
+function isLocalChain(hre: HardhatRuntimeEnvironment, chainId: bigint): boolean {
+  return hre.network.name === "hardhat" || hre.network.name === "localhost" || chainId === 31337n;
+}
+
 /**
- * api-kit for the chain the runtime is on. TX_SERVICE_URL selects a service (ours or self-hosted); without it,
- * Safe's hosted service is used, which needs SAFE_API_KEY and a chain it serves.
+ * api-kit for the chain the runtime is on. TX_SERVICE_URL selects a service (ours or self-hosted). Without it, local
+ * chains and forks use the embedded service at its default URL if it answers, and other chains Safe's hosted
+ * service, which needs SAFE_API_KEY and a chain it serves.
  */
 export async function apiKit(hre: HardhatRuntimeEnvironment): Promise<SafeApiKit> {
   const env = readEnv();
   const chainId = await chainIdOf(hre);
-  if (!env.TX_SERVICE_URL && !env.SAFE_API_KEY) {
+  if (env.TX_SERVICE_URL) {
+    // api-kit appends /v1/...: a trailing slash would give /api//v1.
+    return new SafeApiKit({ chainId, txServiceUrl: env.TX_SERVICE_URL.replace(/\/+$/, ""), apiKey: env.SAFE_API_KEY });
+  }
+  if (isLocalChain(hre, chainId)) {
+    if (await serviceAnswers(EMBEDDED_SERVICE_URL)) {
+      return new SafeApiKit({ chainId, txServiceUrl: EMBEDDED_SERVICE_URL, apiKey: env.SAFE_API_KEY });
+    }
+    throw new ConfigError(
+      `No Safe Transaction Service for local chain ${chainId}: start the embedded one ` +
+        "(`npx hardhat tx-service --network localhost`), or set TX_SERVICE_URL.",
+    );
+  }
+  if (!env.SAFE_API_KEY) {
     throw new ConfigError(
       `No Safe Transaction Service configured for chain ${chainId}: set TX_SERVICE_URL (a self-hosted or ` +
         "embedded service) or SAFE_API_KEY (Safe's hosted service).",
     );
   }
-  return new SafeApiKit({ chainId, txServiceUrl: env.TX_SERVICE_URL, apiKey: env.SAFE_API_KEY });
+  try {
+    return new SafeApiKit({ chainId, apiKey: env.SAFE_API_KEY });
+  } catch {
+    throw new ConfigError(
+      `Safe's hosted service does not serve chain ${chainId}: run the embedded one (npx hardhat tx-service) and set ` +
+        "TX_SERVICE_URL to the URL it prints.",
+    );
+  }
 }

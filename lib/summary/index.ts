@@ -1,11 +1,10 @@
-import { generateTypedData } from "@safe-global/protocol-kit";
-import { Contract, getAddress, TypedDataEncoder, ZeroAddress } from "ethers";
-import type { TypedDataField } from "ethers";
+import { Contract, getAddress, ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { formatAmount } from "../format";
 import { describeVerdict, type Verdict } from "../guard/policy";
 import { safeInterface } from "../safe/create";
+import { safeTxHashes } from "../safe/hashes";
 import { decodeCalls, type DecodedCall } from "./decode";
 import { AddressBook } from "./names";
 import { simulate, type Simulation } from "./simulate";
@@ -129,31 +128,8 @@ export async function buildSummary(
   };
 }
 
-/** The EIP-712 hashes of a SafeTx, from protocol-kit's typed data (the types are never re-declared here). */
+/** The EIP-712 hashes of a SafeTx (lib/safe/hashes), as the summary shows them. */
 export function hashesOf(safe: string, version: string, chainId: bigint, tx: SafeTxFields): SignerSummary["hashes"] {
-  const typed = generateTypedData({
-    safeAddress: safe,
-    safeVersion: version,
-    chainId,
-    data: {
-      to: tx.to,
-      value: tx.value.toString(),
-      data: tx.data,
-      operation: tx.operation,
-      safeTxGas: tx.safeTxGas.toString(),
-      baseGas: tx.baseGas.toString(),
-      gasPrice: tx.gasPrice.toString(),
-      gasToken: tx.gasToken,
-      refundReceiver: tx.refundReceiver,
-      nonce: Number(tx.nonce),
-    },
-  });
-  const { EIP712Domain: _domain, ...types } = typed.types as unknown as Record<string, TypedDataField[]>;
-  void _domain;
-  const domain = typed.domain as Record<string, unknown>;
-  return {
-    safeTxHash: TypedDataEncoder.hash(domain, types, typed.message as Record<string, unknown>),
-    domainHash: TypedDataEncoder.hashDomain(domain),
-    messageHash: TypedDataEncoder.from(types).hash(typed.message as Record<string, unknown>),
-  };
+  const { hash, domainHash, messageHash } = safeTxHashes(safe, version, chainId, tx);
+  return { safeTxHash: hash, domainHash, messageHash };
 }

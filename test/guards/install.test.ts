@@ -11,6 +11,7 @@ import {
   treasuryGuardInterface,
   type GuardPolicy,
 } from "../../lib/guard/install";
+import { treasuryGuardQueueEvents } from "../../lib/guard/policy";
 import { canonicalContract, SAFE_VERSIONS } from "../../lib/safe/canonical";
 import { createSafe } from "../../lib/safe/create";
 import { execSafeTx, safeAt } from "../fixtures/safe";
@@ -38,6 +39,16 @@ describe("lib/guard/install fragments", function () {
       checked += 1;
     });
     expect(checked).to.equal(8);
+  });
+
+  it("decodes the queue events with the compiled TreasuryGuard's topics", async function () {
+    const compiled = (await ethers.getContractFactory("TreasuryGuard")).interface;
+    let checked = 0;
+    treasuryGuardQueueEvents.forEachEvent((e) => {
+      expect(compiled.getEvent(e.name)?.topicHash, e.name).to.equal(e.topicHash);
+      checked += 1;
+    });
+    expect(checked).to.equal(4);
   });
 });
 
