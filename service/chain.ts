@@ -17,22 +17,33 @@ export class ChainReader {
   private readonly states = new Map<string, Promise<SafeState>>();
   private readonly codeHashes = new Map<string, Promise<string>>();
   private cachedBlock = -1;
-  private pendingBlock: Promise<number> | undefined;
+  private head: { block: Promise<number>; at: number } | undefined;
 
+  /**
+   * `headTtlMs`: how long one read of the head block number serves later requests (0: every request reads it, as
+   * tests want; the service's default is 250 ms). Requests arriving while a read is in flight always share it.
+   */
   constructor(
     readonly provider: Provider,
     readonly chainId: bigint,
+    private readonly headTtlMs = 0,
   ) {}
 
-  /** The latest block number; requests arriving while one read is in flight share it. */
+  /** The latest block number, read at most once per `headTtlMs`. */
   async blockNumber(): Promise<number> {
-    if (!this.pendingBlock) {
-      this.pendingBlock = this.provider.getBlockNumber().finally(() => {
-        this.pendingBlock = undefined;
+    const now = Date.now();
+    if (!this.head || (this.head.at + this.headTtlMs < now && !this.pending)) {
+      this.pending = true;
+      const block = this.provider.getBlockNumber().finally(() => {
+        this.pending = false;
+        if (this.head) this.head.at = Date.now();
       });
+      this.head = { block, at: now };
+      block.catch(() => (this.head = undefined));
     }
-    return this.pendingBlock;
+    return this.head.block;
   }
+  private pending = false;
 
   /** The Safe's state at the latest block (NotASafeError from lib/safe/state when it is not a Safe). */
   async safeState(address: string): Promise<SafeState> {

@@ -29,6 +29,11 @@ export interface TxServiceOptions extends IndexerOptions {
   /** Bearer token required for writes (TX_SERVICE_TOKEN). */
   token?: string;
   logger?: boolean;
+  /**
+   * How long one read of the chain's head serves requests, in ms (default 250): owners, threshold and nonce are
+   * read once per block, and the block number at most once per this interval. 0 reads it for every request.
+   */
+  headTtlMs?: number;
   /** Clock (ISO 8601), for tests. */
   now?: () => string;
 }
@@ -108,7 +113,7 @@ export async function startTxService(options: TxServiceOptions): Promise<TxServi
 
   const ctx: ServiceContext = {
     store,
-    chain: new ChainReader(provider, chainId),
+    chain: new ChainReader(provider, chainId, options.headTtlMs ?? 250),
     chainId,
     now: options.now ?? (() => new Date().toISOString()),
     lastIndexedBlock: () => indexer.lastBlock(),

@@ -16,22 +16,27 @@ export const checksummed = z
 
 const nonZeroAddress = checksummed.refine((v) => v !== ZeroAddress, { message: "Must not be the zero address." });
 
-/** An unsigned integer given as a decimal string or a JSON number, as a decimal string. */
-export const uint256 = z
-  .union([z.string(), z.number()], { invalid_type_error: "Must be an unsigned integer (a decimal string)." })
-  .transform((v, ctx) => {
-    const text = typeof v === "number" ? (Number.isSafeInteger(v) ? v.toString() : "") : v;
-    if (!/^\d{1,78}$/.test(text) || BigInt(text) > UINT256_MAX) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "Must be an unsigned 256-bit integer in decimal." });
-      return z.NEVER;
-    }
-    return BigInt(text).toString();
-  });
+/** An unsigned integer up to `max`, given as a decimal string or a JSON number, as a decimal string. */
+function unsigned(max: bigint, message: string) {
+  return z
+    .union([z.string(), z.number()], { invalid_type_error: "Must be an unsigned integer (a decimal string)." })
+    .transform((v, ctx) => {
+      const text = typeof v === "number" ? (Number.isSafeInteger(v) ? v.toString() : "") : v;
+      if (!/^\d{1,78}$/.test(text) || BigInt(text) > max) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+        return z.NEVER;
+      }
+      return BigInt(text).toString();
+    });
+}
+
+export const uint256 = unsigned(UINT256_MAX, "Must be an unsigned 256-bit integer in decimal.");
 
 /** A nonce the SQLite index can order (any Safe nonce in practice: 2^53 transactions never happen). */
-export const nonce = uint256.refine((v) => BigInt(v) <= BigInt(Number.MAX_SAFE_INTEGER), {
-  message: `Must be at most ${Number.MAX_SAFE_INTEGER}.`,
-});
+export const nonce = unsigned(
+  BigInt(Number.MAX_SAFE_INTEGER),
+  `Must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}.`,
+);
 
 export const hexBytes = z
   .string({ invalid_type_error: "Must be 0x-prefixed hex." })

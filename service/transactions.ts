@@ -99,16 +99,21 @@ async function checkedSignatures(
   ctx: ServiceContext,
   state: SafeState,
   blob: string,
-  hashes: { hash: string; preimage: string },
+  hash: string,
+  /** The EIP-712 preimage, computed only when a contract signature needs it. */
+  preimage: () => string,
   field: string,
   status: number,
 ): Promise<SignaturePart[]> {
   try {
-    const parts = parseSignatures(blob, hashes.hash);
-    await verifyOnChainParts(
-      { provider: ctx.chain.provider, safe: state.address, hash: hashes.hash, preimage: hashes.preimage },
-      parts.filter((p) => p.type === "CONTRACT_SIGNATURE" || p.type === "APPROVED_HASH"),
-    );
+    const parts = parseSignatures(blob, hash);
+    const onChain = parts.filter((p) => p.type === "CONTRACT_SIGNATURE" || p.type === "APPROVED_HASH");
+    if (onChain.length > 0) {
+      await verifyOnChainParts(
+        { provider: ctx.chain.provider, safe: state.address, hash, preimage: preimage() },
+        onChain,
+      );
+    }
     return parts;
   } catch (error) {
     if (error instanceof SignatureError) throw fieldError(status, field, error.message);
@@ -175,7 +180,9 @@ async function propose(ctx: ServiceContext, safe: string, body: unknown): Promis
         "have an owner add the sender as a delegate.",
     );
   }
-  const parts = p.signature ? await checkedSignatures(ctx, state, p.signature, hashes, "signature", 422) : [];
+  const parts = p.signature
+    ? await checkedSignatures(ctx, state, p.signature, hashes.hash, () => hashes.preimage, "signature", 422)
+    : [];
   if (!isOwner && parts.length > 1) {
     throw fieldError(422, "signature", "Just one signature is expected if using delegates.");
   }
@@ -238,26 +245,20 @@ async function confirm(ctx: ServiceContext, safeTxHash: string, body: unknown): 
   const state = await safeStateOr422(ctx, row.safe);
   const reason = executedReason(ctx, row, state);
   if (reason) throw fieldError(400, "signature", reason);
-  const hashes = safeTxHashes(row.safe, state.version, ctx.chainId, {
-    to: row.to,
-    value: BigInt(row.value),
-    data: row.data ?? "0x",
-    operation: row.operation,
-    safeTxGas: BigInt(row.safe_tx_gas),
-    baseGas: BigInt(row.base_gas),
-    gasPrice: BigInt(row.gas_price),
-    gasToken: row.gas_token,
-    refundReceiver: row.refund_receiver,
-    nonce: BigInt(row.nonce),
-  });
-  const parts = await checkedSignatures(
-    ctx,
-    state,
-    signature,
-    { hash: safeTxHash, preimage: hashes.preimage },
-    "signature",
-    400,
-  );
+  const preimage = () =>
+    safeTxHashes(row.safe, state.version, ctx.chainId, {
+      to: row.to,
+      value: BigInt(row.value),
+      data: row.data ?? "0x",
+      operation: row.operation,
+      safeTxGas: BigInt(row.safe_tx_gas),
+      baseGas: BigInt(row.base_gas),
+      gasPrice: BigInt(row.gas_price),
+      gasToken: row.gas_token,
+      refundReceiver: row.refund_receiver,
+      nonce: BigInt(row.nonce),
+    }).preimage;
+  const parts = await checkedSignatures(ctx, state, signature, safeTxHash, preimage, "signature", 400);
   for (const part of parts) {
     if (!state.owners.includes(part.owner)) {
       throw fieldError(400, "signature", `Signer=${part.owner} is not an owner. ${describeOwners(state)}.`);

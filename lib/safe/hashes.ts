@@ -1,6 +1,6 @@
 import { generateTypedData } from "@safe-global/protocol-kit";
 import type { EIP712TypedData } from "@safe-global/types-kit";
-import { concat, TypedDataEncoder } from "ethers";
+import { concat, keccak256, TypedDataEncoder } from "ethers";
 import type { TypedDataField } from "ethers";
 
 import type { SafeTxFields } from "../summary/types";
@@ -19,19 +19,35 @@ export interface Eip712Hashes {
   preimage: string;
 }
 
-function hashesOfTyped(typed: { domain: unknown; types: unknown; message: unknown }): Eip712Hashes {
+// Encoders and domain separators are built once per type set and domain: building them is most of the cost.
+const encoders = new Map<string, TypedDataEncoder>();
+const domains = new Map<string, string>();
+
+function hashesOfTyped(typed: {
+  domain: unknown;
+  types: unknown;
+  message: unknown;
+  primaryType?: string;
+}): Eip712Hashes {
   const { EIP712Domain: _domain, ...types } = typed.types as Record<string, TypedDataField[]>;
   void _domain;
   const domain = typed.domain as Record<string, unknown>;
   const message = typed.message as Record<string, unknown>;
-  const domainHash = TypedDataEncoder.hashDomain(domain);
-  const messageHash = TypedDataEncoder.from(types).hash(message);
-  return {
-    hash: TypedDataEncoder.hash(domain, types, message),
-    domainHash,
-    messageHash,
-    preimage: concat(["0x1901", domainHash, messageHash]),
-  };
+  const typesKey = JSON.stringify(types);
+  let encoder = encoders.get(typesKey);
+  if (!encoder) {
+    encoder = TypedDataEncoder.from(types);
+    encoders.set(typesKey, encoder);
+  }
+  const domainKey = JSON.stringify(domain, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+  let domainHash = domains.get(domainKey);
+  if (!domainHash) {
+    domainHash = TypedDataEncoder.hashDomain(domain);
+    domains.set(domainKey, domainHash);
+  }
+  const messageHash = encoder.hash(message);
+  const preimage = concat(["0x1901", domainHash, messageHash]);
+  return { hash: keccak256(preimage), domainHash, messageHash, preimage };
 }
 
 export function safeTxHashes(safe: string, version: string, chainId: bigint, tx: SafeTxFields): Eip712Hashes {

@@ -374,6 +374,24 @@ describe("Embedded transaction service @service", function () {
     });
   });
 
+  describe("access", function () {
+    it("needs the token for writes when one is set, and refuses to bind beyond loopback without one", async function () {
+      const token = "t0ken-for-the-test-suite";
+      const guarded = await service(rpc.url, { token });
+      try {
+        const refused = await httpError(propose(api(guarded), safe, owners[0], { to: owners[1], value: "8" }));
+        expect(refused.statusCode).to.equal(401);
+        expect(refused.message).to.match(/Authorization: Bearer/);
+        expect((await api(guarded).getSafeInfo(safe)).address).to.equal(safe);
+        const hash = await propose(api(guarded, token), safe, owners[0], { to: owners[1], value: "8" });
+        expect((await api(guarded).getTransaction(hash)).safeTxHash).to.equal(hash);
+      } finally {
+        await guarded.close();
+      }
+      await expect(service(rpc.url, { host: "0.0.0.0" })).to.be.rejectedWith(/set TX_SERVICE_TOKEN/);
+    });
+  });
+
   describe("storage", function () {
     it("lists the same pending transactions with the same confirmations after a restart", async function () {
       const dir = mkdtempSync(join(tmpdir(), "tx-service-"));

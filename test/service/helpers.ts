@@ -15,9 +15,9 @@ export async function rpcServer(): Promise<{ url: string; close(): Promise<void>
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
-/** A service on a fresh in-memory database, reading the chain through `rpcUrl`; fast polling for tests. */
+/** A service on a fresh in-memory database, reading the chain through `rpcUrl`; fast polling, no head cache. */
 export async function service(rpcUrl: string, options: Partial<TxServiceOptions> = {}): Promise<TxService> {
-  return startTxService({ rpcUrl, db: ":memory:", pollIntervalMs: 50, ...options });
+  return startTxService({ rpcUrl, db: ":memory:", pollIntervalMs: 50, headTtlMs: 0, ...options });
 }
 
 /** Unmodified api-kit pointed at the service. */
