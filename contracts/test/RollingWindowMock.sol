@@ -69,6 +69,12 @@ contract RollingWindowMock {
         return _window.ring[index];
     }
 
+    /// @dev The whole window: the header, then the twelve ring slots.
+    function state() external view returns (uint256[13] memory words) {
+        words[0] = _window.header;
+        for (uint256 i; i < 12; ++i) words[i + 1] = _window.ring[i];
+    }
+
     function prepare() external {
         _window.prepare();
     }

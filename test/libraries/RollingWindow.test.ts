@@ -3,6 +3,8 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 
+import { revertData } from "../../lib/revert";
+import type { RollingWindowMock, RollingWindowReferenceMock } from "../../typechain-types";
 import { hermetic } from "../guards/hermetic";
 
 const HOUR = 3600n;
@@ -248,6 +250,160 @@ describe("RollingWindow", function () {
       expect(await mock.spent(T0 + 6n * HOUR)).to.equal(spentBefore);
       expect(await mock.nextIncrease(1000n, T0 + 6n * HOUR)).to.equal(nextBefore);
       expect(await mock.spent(T0 + 29n * HOUR)).to.equal(15n); // only hour 5 is left
+    });
+  });
+
+  describe("against the pre-assembly Solidity (differential)", function () {
+    // contracts/test/RollingWindowReference.sol is the library before its roll and count moved to assembly. Both
+    // run the same random operations; every result, revert, event and storage word must be identical. The new
+    // library is driven through trySpend and trySpendFrom alike (the reference has only trySpend).
+    const LAST_HOUR = (1n << 24n) - 1n; // the last representable hour
+    const amount = fc.oneof(
+      { weight: 6, arbitrary: fc.bigInt(0n, 60n) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(0n, 1n, MAX_AMOUNT - 1n, MAX_AMOUNT, MAX_AMOUNT + 1n, ethers.MaxUint256),
+      },
+      { weight: 1, arbitrary: fc.bigInt(0n, MAX_AMOUNT) },
+    );
+    const cap = fc.oneof(
+      { weight: 6, arbitrary: fc.bigInt(1n, 100n) },
+      { weight: 1, arbitrary: fc.constantFrom(0n, MAX_AMOUNT, MAX_AMOUNT + 1n, ethers.MaxUint256) },
+      { weight: 1, arbitrary: fc.bigInt(0n, MAX_AMOUNT) },
+    );
+    // Extras wider than EXTRA_BITS too: both must mask them the same way.
+    const extra = fc.oneof(fc.bigInt(0n, (1n << 35n) - 1n), fc.bigInt(0n, ethers.MaxUint256));
+    const op = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant("trySpend" as const), cap, amount, from: fc.boolean() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("spend" as const), cap, amount }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant("withExtra" as const), cap, amount, extra }) },
+      // Refunds of up to a little more than is usually spent in an hour (some are over the hour's amount).
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant("refund" as const), amount: fc.bigInt(0n, 80n) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("setExtra" as const), extra }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("prepare" as const) }) },
+      {
+        weight: 7,
+        arbitrary: fc.record({
+          kind: fc.constant("jump" as const),
+          // Hour and day boundaries (the ring's wraparound), long gaps, and a clock that goes back.
+          seconds: fc.oneof(
+            fc.bigInt(0n, 2n * HOUR),
+            fc.constantFrom(
+              1n,
+              HOUR - 1n,
+              HOUR,
+              HOUR + 1n,
+              23n * HOUR,
+              DAY - 1n,
+              DAY,
+              DAY + 1n,
+              DAY + HOUR,
+              25n * HOUR,
+            ),
+            fc.bigInt(0n, 3n * DAY),
+            fc.bigInt(-2n * HOUR, 0n),
+          ),
+        }),
+      },
+    );
+    // Starts: a real chain's time, the first hours after 1970 (hour arithmetic near 0) and the last representable
+    // hours (jumps cross into RollingWindowTimestampOutOfRange).
+    const start = fc.oneof(
+      fc.bigInt(T0, T0 + DAY),
+      fc.bigInt(0n, DAY),
+      fc.bigInt((LAST_HOUR - 30n) * HOUR, (LAST_HOUR + 1n) * HOUR - 1n),
+    );
+
+    type Target = RollingWindowMock | RollingWindowReferenceMock;
+    /** The return data of a call, or its revert data, as one comparable string. */
+    const outcome = async (target: Target, data: string) => {
+      try {
+        return `ok ${await ethers.provider.call({ to: await target.getAddress(), data })}`;
+      } catch (error) {
+        const reverted = revertData(error);
+        if (reverted === undefined) throw error;
+        return `revert ${reverted}`;
+      }
+    };
+    /** Sends `data` to `target` and returns its events (signature and data: the two harnesses declare the same). */
+    const logsOf = async (target: Target, data: string) => {
+      const [signer] = await ethers.getSigners();
+      const receipt = await (await signer.sendTransaction({ to: await target.getAddress(), data })).wait();
+      return (receipt?.logs ?? []).map((l) => `${l.topics.join(",")} ${l.data}`);
+    };
+
+    it("counts, refuses, refunds, expires and stores exactly as the Solidity version", async function () {
+      this.timeout(900_000);
+      await fc.assert(
+        fc.asyncProperty(start, fc.boolean(), fc.array(op, { minLength: 1, maxLength: 30 }), async (t0, early, ops) => {
+          const next = await ethers.deployContract("RollingWindowMock");
+          const ref = await ethers.deployContract("RollingWindowReferenceMock");
+          if (early) {
+            await (await next.prepare()).wait();
+            await (await ref.prepare()).wait();
+          }
+          let t = t0;
+          for (const [i, o] of ops.entries()) {
+            const at = `op ${i} (${o.kind}) at ${t}`;
+            if (o.kind === "jump") {
+              t = t + o.seconds < 0n ? 0n : t + o.seconds;
+            } else {
+              let ours: string;
+              let theirs: string;
+              if (o.kind === "trySpend") {
+                ours = o.from
+                  ? next.interface.encodeFunctionData("trySpendFrom", [o.cap, o.amount, t])
+                  : next.interface.encodeFunctionData("trySpend", [o.cap, o.amount, t]);
+                theirs = ref.interface.encodeFunctionData("trySpend", [o.cap, o.amount, t]);
+              } else if (o.kind === "spend") {
+                ours = next.interface.encodeFunctionData("spend", [o.cap, o.amount, t]);
+                theirs = ref.interface.encodeFunctionData("spend", [o.cap, o.amount, t]);
+              } else if (o.kind === "withExtra") {
+                ours = next.interface.encodeFunctionData("trySpendWithExtra", [o.cap, o.amount, t, o.extra]);
+                theirs = ref.interface.encodeFunctionData("trySpendWithExtra", [o.cap, o.amount, t, o.extra]);
+              } else if (o.kind === "refund") {
+                ours = next.interface.encodeFunctionData("refund", [o.amount, t]);
+                theirs = ref.interface.encodeFunctionData("refund", [o.amount, t]);
+              } else if (o.kind === "setExtra") {
+                ours = next.interface.encodeFunctionData("setExtra", [o.extra]);
+                theirs = ref.interface.encodeFunctionData("setExtra", [o.extra]);
+              } else {
+                ours = next.interface.encodeFunctionData("prepare");
+                theirs = ref.interface.encodeFunctionData("prepare");
+              }
+              const result = await outcome(next, ours);
+              expect(result, at).to.equal(await outcome(ref, theirs));
+              if (result.startsWith("ok")) {
+                // Same events (Spent with the same ok and availableBefore).
+                expect(await logsOf(next, ours), at).to.deep.equal(await logsOf(ref, theirs));
+              }
+            }
+            expect(await next.state(), at).to.deep.equal(await ref.state());
+            // The views agree now and a little later (expiries between two writes).
+            for (const [c, later] of [
+              [100n, 0n],
+              [30n, HOUR],
+              [ethers.MaxUint256, 25n * HOUR],
+            ] as const) {
+              const view = t + later;
+              for (const [ours, theirs] of [
+                [next.interface.encodeFunctionData("spent", [view]), ref.interface.encodeFunctionData("spent", [view])],
+                [
+                  next.interface.encodeFunctionData("available", [c, view]),
+                  ref.interface.encodeFunctionData("available", [c, view]),
+                ],
+                [
+                  next.interface.encodeFunctionData("nextIncrease", [c, view]),
+                  ref.interface.encodeFunctionData("nextIncrease", [c, view]),
+                ],
+              ]) {
+                expect(await outcome(next, ours), `${at}, view at ${view}`).to.equal(await outcome(ref, theirs));
+              }
+            }
+          }
+        }),
+        { numRuns: 200 },
+      );
     });
   });
 

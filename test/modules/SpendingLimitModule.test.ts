@@ -2,7 +2,7 @@ import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-networ
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import fc from "fast-check";
-import { AbiCoder, keccak256, parseEther, toUtf8Bytes, ZeroAddress } from "ethers";
+import { AbiCoder, keccak256, parseEther, toBeHex, toUtf8Bytes, ZeroAddress } from "ethers";
 import type { Signer } from "ethers";
 import { ethers } from "hardhat";
 
@@ -469,6 +469,221 @@ for (const version of SAFE_VERSIONS) {
           f.recipient,
           1n,
         );
+      });
+    });
+
+    describe("relayed spends: the assembly signature check (review of dd08a2a)", function () {
+      const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+      const HALF_N = N / 2n; // 0x7fff...5d576e7357a4501ddfe92f46681b20a0, OpenZeppelin's high-s bound
+      const TOP = 1n << 255n;
+      const coder = AbiCoder.defaultAbiCoder();
+      type F = Awaited<ReturnType<typeof spendingFixture>>;
+
+      /** Plain ecrecover (the precompile): the zero address when it returns nothing. */
+      const ecrecover = async (digest: string, v: bigint, r: bigint, s: bigint) => {
+        const out = await ethers.provider.call({
+          to: "0x0000000000000000000000000000000000000001",
+          data: coder.encode(["bytes32", "uint256", "uint256", "uint256"], [digest, v, r, s]),
+        });
+        return out === "0x" ? ZeroAddress : (coder.decode(["address"], out)[0] as string);
+      };
+      /** OpenZeppelin's ECDSA.tryRecover(digest, r, vs), the zero address standing for every error. */
+      const tryRecover = async (digest: string, r: bigint, vs: bigint) => {
+        const s = vs & (TOP - 1n);
+        if (s > HALF_N) return ZeroAddress;
+        return ecrecover(digest, 27n + (vs >> 255n), r, s);
+      };
+      /** A relayed 0.5 ETH spend signed at the window's nonce, its EIP-712 digest and its calldata. */
+      const signed = async (f: F) => {
+        const deadline = BigInt(await time.latest()) + HOUR;
+        const amount = parseEther("0.5");
+        const [r, vs] = await f.signSpend(f.delegate, { amount, deadline });
+        const nonce = await f.module.getNonce(f.safeAddress, f.delegate.address, ETH);
+        const digest = ethers.TypedDataEncoder.hash(f.domain, SPEND_TYPES, {
+          safe: f.safeAddress,
+          delegate: f.delegate.address,
+          asset: ETH,
+          to: f.recipient.address,
+          amount,
+          nonce,
+          deadline,
+        });
+        // bytes32 words as ethers encodes them (r and vs may be any 256-bit number here).
+        const word = (x: bigint | string) => (typeof x === "string" ? x : toBeHex(x, 32));
+        const args = (sigR: bigint | string, sigVs: bigint | string) =>
+          [
+            f.safeAddress,
+            f.delegate.address,
+            ETH,
+            f.recipient.address,
+            amount,
+            deadline,
+            word(sigR),
+            word(sigVs),
+          ] as const;
+        const calldata = (sigR: bigint | string = r, sigVs: bigint | string = vs) =>
+          f.module.interface.encodeFunctionData("spendWithSignature", [...args(sigR, sigVs)]);
+        return { deadline, amount, r: BigInt(r), vs: BigInt(vs), nonce, digest, args, calldata };
+      };
+      /** Everything a refused relay must leave as it was. */
+      const stateOf = async (f: F) => ({
+        safe: await ethers.provider.getBalance(f.safeAddress),
+        recipient: await ethers.provider.getBalance(f.recipient.address),
+        window: [...(await f.module.getAllowance(f.safeAddress, f.delegate.address, ETH))],
+        nonce: await f.module.getNonce(f.safeAddress, f.delegate.address, ETH),
+      });
+      const invalid = (f: F, signer: string) =>
+        f.module.interface.encodeErrorResult("InvalidSignature", [f.delegate.address, signer]);
+      /** The revert data of an eth_call of `data` to the module from the relayer. */
+      const revertOf = async (f: F, data: string) => {
+        try {
+          await ethers.provider.call({ from: f.relayer.address, to: f.moduleAddress, data });
+        } catch (error) {
+          return revertData(error) ?? "0x";
+        }
+        throw new Error("the call did not revert");
+      };
+
+      it("recovers exactly like ECDSA.tryRecover(digest, r, vs) over edge and random signatures (differential)", async function () {
+        const f = await loadFixture(fixture);
+        const sig = await signed(f);
+        const s0 = sig.vs & (TOP - 1n);
+        const before = await stateOf(f);
+        const word = fc.bigInt(0n, (1n << 256n) - 1n);
+        const r = fc.oneof(fc.constantFrom(0n, 1n, N - 1n, N, N + 1n, (1n << 256n) - 1n, sig.r), word);
+        const s = fc.oneof(
+          fc.constantFrom(0n, 1n, HALF_N - 1n, HALF_N, HALF_N + 1n, TOP - 1n, s0, (N - s0) & (TOP - 1n)),
+          fc.bigInt(0n, TOP - 1n),
+        );
+        let seenHigh = false;
+        let seenRecovered = false;
+        await fc.assert(
+          fc.asyncProperty(r, s, fc.boolean(), async (sigR, sigS, parity) => {
+            const vs = (parity ? TOP : 0n) | sigS;
+            if (sigR === sig.r && vs === sig.vs) return; // the genuine signature, run below
+            const expected = await tryRecover(sig.digest, sigR, vs);
+            if (sigS > HALF_N) seenHigh = true;
+            if (expected !== ZeroAddress) seenRecovered = true;
+            expect(expected).to.not.equal(f.delegate.address);
+            expect(await revertOf(f, sig.calldata(sigR, vs)), `r ${sigR} vs ${vs}`).to.equal(invalid(f, expected));
+          }),
+          { numRuns: 150 },
+        );
+        expect(seenHigh && seenRecovered).to.equal(true);
+        // The genuine signature with the other parity bit: v comes from the top bit of vs.
+        const flipped = sig.vs ^ TOP;
+        const other = await ecrecover(sig.digest, 27n + (flipped >> 255n), sig.r, s0);
+        expect(other).to.not.equal(ZeroAddress);
+        await expect(f.module.connect(f.relayer).spendWithSignature(...sig.args(sig.r, flipped)))
+          .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+          .withArgs(f.delegate.address, other);
+        expect(await stateOf(f)).to.deep.equal(before);
+        await expect(f.module.connect(f.relayer).spendWithSignature(...sig.args(sig.r, sig.vs))).to.changeEtherBalances(
+          [f.safeAddress, f.recipient],
+          [-sig.amount, sig.amount],
+        );
+      });
+
+      it("refuses s one above half the order although ecrecover recovers an address from it", async function () {
+        const f = await loadFixture(fixture);
+        const sig = await signed(f);
+        const before = await stateOf(f);
+        for (const parity of [0n, 1n]) {
+          // At the bound the precompile runs: the module names the address it recovers.
+          const atBound = await ecrecover(sig.digest, 27n + parity, sig.r, HALF_N);
+          expect(atBound).to.not.equal(ZeroAddress);
+          await expect(f.module.connect(f.relayer).spendWithSignature(...sig.args(sig.r, (parity << 255n) | HALF_N)))
+            .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+            .withArgs(f.delegate.address, atBound);
+          // One above: ecrecover alone would give an address, the high-s check gives none.
+          expect(await ecrecover(sig.digest, 27n + parity, sig.r, HALF_N + 1n)).to.not.equal(ZeroAddress);
+          await expect(
+            f.module.connect(f.relayer).spendWithSignature(...sig.args(sig.r, (parity << 255n) | (HALF_N + 1n))),
+          )
+            .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+            .withArgs(f.delegate.address, ZeroAddress);
+        }
+        // r = 0 and s = 0, each with the genuine other half: the precompile recovers nobody.
+        for (const [r, vs] of [
+          [0n, sig.vs],
+          [sig.r, sig.vs & TOP],
+        ]) {
+          await expect(f.module.connect(f.relayer).spendWithSignature(...sig.args(r, vs)))
+            .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+            .withArgs(f.delegate.address, ZeroAddress);
+        }
+        expect(await stateOf(f)).to.deep.equal(before);
+      });
+
+      it("binds the module and the chain: a signature for another module or chain id pays nothing", async function () {
+        const f = await loadFixture(fixture);
+        // A second module on the same Safe, with the same allowance and recipient (same window state, nonce 0).
+        const twin = await ethers.deployContract("SpendingLimitModule");
+        const twinAddress = await twin.getAddress();
+        const m = twin.interface;
+        await (
+          await f.exec(
+            batch(version, [
+              { to: f.safeAddress, data: safeIface.encodeFunctionData("enableModule", [twinAddress]) },
+              { to: twinAddress, data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, ETH_ALLOWANCE]) },
+              {
+                to: twinAddress,
+                data: m.encodeFunctionData("setRecipient", [f.delegate.address, f.recipient.address, true]),
+              },
+            ]),
+          )
+        ).wait();
+        const sig = await signed(f);
+        expect(await twin.getNonce(f.safeAddress, f.delegate.address, ETH)).to.equal(sig.nonce);
+        const { chainId } = await ethers.provider.getNetwork();
+        const twinDomain = spendDomain(twinAddress, chainId);
+        const forTwin = await f.signSpend(f.delegate, { amount: sig.amount, deadline: sig.deadline }, twinDomain);
+        const otherChain = await f.signSpend(
+          f.delegate,
+          { amount: sig.amount, deadline: sig.deadline },
+          { ...twinDomain, chainId: chainId + 1n },
+        );
+        const before = await stateOf(f);
+        const relay = (target: typeof twin, signature: readonly [string, string] | [bigint, bigint]) =>
+          target.connect(f.relayer).spendWithSignature(...sig.args(signature[0], signature[1]));
+        await expect(relay(twin, [sig.r, sig.vs]))
+          .to.be.revertedWithCustomError(twin, "InvalidSignature")
+          .withArgs(f.delegate.address, (signer: string) => signer !== f.delegate.address);
+        await expect(relay(twin, otherChain))
+          .to.be.revertedWithCustomError(twin, "InvalidSignature")
+          .withArgs(f.delegate.address, (signer: string) => signer !== f.delegate.address);
+        await expect(relay(f.module, forTwin))
+          .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+          .withArgs(f.delegate.address, (signer: string) => signer !== f.delegate.address);
+        expect(await stateOf(f)).to.deep.equal(before);
+        expect(await twin.getNonce(f.safeAddress, f.delegate.address, ETH)).to.equal(sig.nonce);
+        // Each runs on its own module.
+        await expect(relay(twin, forTwin)).to.changeEtherBalance(f.recipient, sig.amount);
+        await expect(relay(f.module, [sig.r, sig.vs])).to.changeEtherBalance(f.recipient, sig.amount);
+      });
+
+      it("hashes the signed words at fixed calldata offsets: short or dirty calldata reverts, trailing bytes are ignored", async function () {
+        const f = await loadFixture(fixture);
+        const sig = await signed(f);
+        const data = sig.calldata();
+        const before = await stateOf(f);
+        const send = (d: string) => f.relayer.sendTransaction({ to: f.moduleAddress, data: d });
+        // One byte or one word short (the ABI decoder refuses it before anything is read).
+        await expect(send(data.slice(0, -2))).to.be.revertedWithoutReason();
+        await expect(send(data.slice(0, -64))).to.be.revertedWithoutReason();
+        // Dirty upper bits in each address word (safe, delegate, asset, to: the words hashed from calldata).
+        for (let word = 0; word < 4; word++) {
+          const at = 10 + word * 64;
+          const dirty = `${data.slice(0, at)}01${data.slice(at + 2)}`;
+          await expect(send(dirty), `word ${word}`).to.be.revertedWithoutReason();
+        }
+        expect(await stateOf(f)).to.deep.equal(before);
+        // Bytes after the arguments change nothing: the signature runs once, with them.
+        const padded = `${data}${"ab".repeat(37)}`;
+        await expect(send(padded)).to.changeEtherBalances([f.safeAddress, f.recipient], [-sig.amount, sig.amount]);
+        await expect(send(padded))
+          .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+          .withArgs(f.delegate.address, (signer: string) => signer !== f.delegate.address);
       });
     });
 
