@@ -118,15 +118,19 @@ export class Indexer {
     for (let from = this.lastBlock() + 1; from <= head && !this.stopped; from = this.lastBlock() + 1) {
       const to = Math.min(head, from + this.chunk - 1);
       const safes = this.ctx.store.safes().map((s) => s.address);
-      // The hash of the step's last block before and after reading its logs: if they differ, the chain re-organised
-      // during the step and what was read is discarded (the next step starts with the re-org check).
-      const before = (await provider.getBlock(to))?.hash;
+      // The step must continue the indexed chain (its first block's parent is the last indexed block: a re-org
+      // after this step's re-org check shows here), and its last block must keep its hash while its logs are read.
+      // Otherwise nothing is written, and the next step's re-org check rolls back what changed.
+      const last = await provider.getBlock(to);
+      const first = from === to ? last : await provider.getBlock(from);
+      const indexedParent = this.ctx.store.blockHash(from - 1);
+      if (!last?.hash || !first || (indexedParent !== undefined && first.parentHash !== indexedParent)) return;
       const found = await this.scan(from, to, safes);
-      const after = (await provider.getBlock(to))?.hash;
-      if (!before || before !== after) return;
+      if ((await provider.getBlock(to))?.hash !== last.hash) return;
+      const hash = last.hash;
       this.ctx.store.tx(() => {
         this.write(found);
-        this.ctx.store.addBlock(to, before, this.reorgDepth);
+        this.ctx.store.addBlock(to, hash, this.reorgDepth);
         this.ctx.store.setMeta("last_block", String(to));
       });
     }

@@ -337,8 +337,10 @@ describe("Embedded transaction service @service", function () {
       await (await execSafeTx(safe, { to: owners[2], value: 11n }, [a, b])).wait();
       await indexed(svc);
       const withIt = await client.getMultisigTransactions(safe, { executed: true } as never);
-      await hre.network.provider.send("evm_revert", [snapshot]);
+      const executedIn = await hre.ethers.provider.getBlockNumber();
+      expect(await hre.network.provider.send("evm_revert", [snapshot])).to.equal(true);
       await hre.network.provider.send("hardhat_mine", ["0x3"]);
+      expect(await hre.ethers.provider.getBlockNumber()).to.be.greaterThan(executedIn);
       await indexed(svc);
       const without = await client.getMultisigTransactions(safe, { executed: true } as never);
       expect(without.count).to.equal(withIt.count - 1);
@@ -365,12 +367,34 @@ describe("Embedded transaction service @service", function () {
         value: parseEther("1").toString(),
         reason: "recipient-not-allowed",
       });
+      // A second one is vetoed by an owner, which cancels it; the first runs after its delay.
+      const second = await queueTx(f, { to: f.stranger.address, value: parseEther("2") });
+      expect(await f.guard.cancelThreshold(f.safeAddress)).to.equal(1n); // so that one veto cancels it
+      await (await f.guard.connect(f.owners[2]).veto(f.safeAddress, second.id)).wait();
       await time.increase(DAY + 1n);
       await hre.network.provider.send("hardhat_mine", ["0x1"]);
-      const ready = (await (await fetch(`${svc.url}/v1/safes/${f.safeAddress}/guard-queue/?status=ready`)).json()) as {
-        count: number;
-      };
-      expect(ready.count).to.equal(1);
+      const queueOf = async (query = "") =>
+        (await (await fetch(`${svc.url}/v1/safes/${f.safeAddress}/guard-queue/${query}`)).json()) as {
+          count: number;
+          results: {
+            id: string;
+            status: string;
+            vetoes: number;
+            cancelledBy: string | null;
+            closedTransactionHash: string | null;
+          }[];
+        };
+      await indexed(svc);
+      expect((await queueOf("?status=ready")).results.map((i) => i.id)).to.deep.equal([id.toString()]);
+      const cancelled = (await queueOf("?status=cancelled")).results;
+      expect(cancelled).to.have.length(1);
+      expect(cancelled[0]).to.include({ id: second.id.toString(), vetoes: 1, cancelledBy: f.owners[2].address });
+      await (await f.guard.connect(f.executor).execute(f.safeAddress, id)).wait();
+      await indexed(svc);
+      const executed = (await queueOf("?status=executed")).results;
+      expect(executed.map((i) => i.id)).to.deep.equal([id.toString()]);
+      expect(executed[0].closedTransactionHash).to.match(/^0x[0-9a-f]{64}$/);
+      expect((await queueOf()).count).to.equal(2);
     });
   });
 
