@@ -106,7 +106,7 @@ export function delegateRoutes(app: FastifyInstance, ctx: ServiceContext): void 
       label: body.label,
       expiry_date: body.expiryDate ?? null,
     };
-    ctx.store.tx(() => ctx.store.upsertDelegate(row));
+    await ctx.store.write(() => ctx.store.upsertDelegate(row));
     return reply.code(201).send(serialize(row));
   });
 
@@ -122,7 +122,7 @@ export function delegateRoutes(app: FastifyInstance, ctx: ServiceContext): void 
           "Delegate{delegateAddress, totp} with one of them.",
       );
     }
-    const removed = ctx.store.tx(() => ctx.store.deleteDelegate(delegate, body.delegator, body.safe ?? null));
+    const removed = await ctx.store.write(() => ctx.store.deleteDelegate(delegate, body.delegator, body.safe ?? null));
     return reply.code(removed > 0 ? 204 : 404).send();
   });
 }

@@ -90,7 +90,7 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     }
     const part = await ownerSignature(ctx, state, hash, preimage, body.signature);
     const now = ctx.now();
-    ctx.store.tx(() => {
+    await ctx.store.write(() => {
       ctx.store.addSafe(safe, now);
       ctx.store.insertMessage({
         message_hash: hash,
@@ -143,7 +143,7 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const { preimage } = safeMessageHashes(row.safe, state.version, ctx.chainId, JSON.parse(row.message));
     const part = await ownerSignature(ctx, state, hash, preimage, signature);
     const now = ctx.now();
-    ctx.store.tx(() => {
+    await ctx.store.write(() => {
       const added = ctx.store.insertMessageConfirmation({
         message_hash: hash,
         owner: part.owner,

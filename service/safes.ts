@@ -124,7 +124,7 @@ export function safeRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       if (error instanceof NotASafeError) throw notFound(`Safe ${safe} was not found: ${error.message}`);
       throw error;
     }
-    ctx.store.tx(() => ctx.store.addSafe(safe, ctx.now()));
+    if (!ctx.store.hasSafe(safe)) await ctx.store.write(() => ctx.store.addSafe(safe, ctx.now()));
     return {
       address: state.address,
       nonce: state.nonce.toString(),
@@ -181,7 +181,7 @@ export function safeRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     } else {
       guard = (await safeStateOr422(ctx, safe)).guard;
     }
-    ctx.store.tx(() => ctx.store.addSafe(safe, ctx.now()));
+    if (!ctx.store.hasSafe(safe)) await ctx.store.write(() => ctx.store.addSafe(safe, ctx.now()));
     const block = await ctx.chain.provider.getBlock("latest");
     const items =
       guard === ZeroAddress ? [] : foldQueue(ctx.store.guardEvents(safe, getAddress(guard)), block?.timestamp ?? 0);

@@ -277,6 +277,7 @@ export class Store {
     this.s = {
       addSafe: p("INSERT OR IGNORE INTO safes (address, first_seen) VALUES (?, ?)"),
       safes: p("SELECT address, indexed_from FROM safes ORDER BY address"),
+      hasSafe: p("SELECT 1 FROM safes WHERE address = ?"),
       setIndexedFrom: p("UPDATE safes SET indexed_from = ? WHERE address = ?"),
       tx: p(`${TX_SELECT} WHERE t.safe_tx_hash = ?`),
       insertTx: p(`INSERT OR IGNORE INTO multisig_transactions
@@ -367,12 +368,52 @@ export class Store {
     return this.db.transaction(fn).immediate();
   }
 
+  private pending: { fn: () => unknown; resolve(value: unknown): void; reject(error: unknown): void }[] = [];
+
+  /**
+   * Group commit for requests: `fn` runs in its own savepoint, so its writes land together or not at all, inside
+   * one transaction shared with the other requests that arrived in the same turn of the event loop; the promise
+   * settles after that transaction's COMMIT, i.e. after the one fsync that makes all of them durable
+   * (synchronous=FULL). A request is therefore answered only once its writes are on disk, and a burst of N
+   * requests costs one fsync instead of N.
+   */
+  write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const outcomes: { ok: boolean; value?: unknown; error?: unknown }[] = [];
+    try {
+      this.tx(() => {
+        for (const item of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.db.transaction(item.fn)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => (outcomes[i].ok ? item.resolve(outcomes[i].value) : item.reject(outcomes[i].error)));
+  }
+
   close(): void {
     this.db.close();
   }
 
   addSafe(address: string, now: string): void {
     this.s.addSafe.run(address, now);
+  }
+  hasSafe(address: string): boolean {
+    return this.s.hasSafe.get(address) !== undefined;
   }
   safes(): { address: string; indexed_from: number | null }[] {
     return this.s.safes.all() as { address: string; indexed_from: number | null }[];

@@ -201,7 +201,7 @@ async function propose(ctx: ServiceContext, safe: string, body: unknown): Promis
   const now = ctx.now();
   const proposer = isOwner ? p.sender : delegations[0].delegator;
   const origin = p.origin ?? "{}";
-  ctx.store.tx(() => {
+  await ctx.store.write(() => {
     ctx.store.addSafe(safe, now);
     const inserted = ctx.store.insertTx({
       safe_tx_hash: safeTxHash,
@@ -265,7 +265,7 @@ async function confirm(ctx: ServiceContext, safeTxHash: string, body: unknown): 
     }
   }
   const now = ctx.now();
-  ctx.store.tx(() => {
+  await ctx.store.write(() => {
     let added = false;
     for (const part of parts) {
       added =
