@@ -2,3 +2,4 @@
 import "./bootstrap";
 import "./treasury";
 import "./service";
+import "./safe";

@@ -1,0 +1,274 @@
+import { HttpError } from "@safe-global/api-kit";
+import type SafeApiKit from "@safe-global/api-kit";
+import { generateTypedData } from "@safe-global/protocol-kit";
+import type { MetaTransactionData, SafeMultisigTransactionResponse, SafeTransaction } from "@safe-global/types-kit";
+import { getAddress, toBeHex, ZeroAddress } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import { UserError } from "../errors";
+import type { OwnerSigner } from "../signer";
+import { buildSummary, type SafeTxFields, type SignerSummary } from "../summary";
+import { safeTxHashes } from "./hashes";
+import { apiKit, protocolKit } from "./kit";
+import { safeTransactionFromService } from "./service";
+import { parseSignatures, SignatureError } from "./signatures";
+
+/**
+ * The one propose -> confirm -> execute path over a Safe Transaction Service (hosted or embedded), used by the
+ * tasks. Nobody signs what the tool has not shown: every signing step builds the signer-safety summary first and
+ * hands it to `approve`, which shows it and decides; a transaction the guard forbids is refused before anyone signs.
+ */
+
+/** Shows the summary and says whether to go on (a prompt, or --yes). */
+export type Approve = (summary: SignerSummary) => Promise<boolean>;
+
+export class ServiceRequestError extends UserError {}
+
+/** api-kit errors with what the service said (api-kit keeps the body in `data`; its message is often only "Bad Request"). */
+export async function serviceCall<T>(what: string, request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof HttpError) {
+      const data = error.data === undefined ? "" : ` ${JSON.stringify(error.data).slice(0, 600)}`;
+      throw new ServiceRequestError(
+        `The transaction service refused to ${what} (HTTP ${error.statusCode}): ${error.message}.${data}`,
+      );
+    }
+    throw error;
+  }
+}
+
+export function fieldsOf(tx: SafeTransaction["data"] | SafeMultisigTransactionResponse): SafeTxFields {
+  return {
+    to: getAddress(tx.to),
+    value: BigInt(tx.value),
+    data: tx.data ?? "0x",
+    operation: Number(tx.operation),
+    safeTxGas: BigInt(tx.safeTxGas),
+    baseGas: BigInt(tx.baseGas),
+    gasPrice: BigInt(tx.gasPrice),
+    gasToken: getAddress(tx.gasToken ?? ZeroAddress),
+    refundReceiver: getAddress(tx.refundReceiver ?? ZeroAddress),
+    nonce: BigInt(tx.nonce),
+  };
+}
+
+async function summarize(hre: HardhatRuntimeEnvironment, safe: string, fields: SafeTxFields, api: SafeApiKit) {
+  const history = await serviceCall("list the Safe's history", api.getMultisigTransactions(safe, { executed: true }));
+  const paidBefore = new Set(history.results.map((t) => getAddress(t.to)));
+  const summary = await buildSummary(hre, safe, fields, { paidBefore });
+  if (!("unavailable" in summary.verdict) && summary.verdict.verdict === "forbidden") {
+    throw new UserError(
+      `The Safe's guard forbids this transaction (${summary.verdict.reason}: ${summary.verdict.explanation}). ` +
+        "Nothing was signed.",
+    );
+  }
+  return summary;
+}
+
+async function approved(approve: Approve, summary: SignerSummary): Promise<void> {
+  if (!(await approve(summary))) throw new UserError("Not signed: you declined after reading the summary.");
+}
+
+export interface ProposeOptions {
+  safe: string;
+  transactions: MetaTransactionData[];
+  signer: OwnerSigner;
+  /** Defaults to the service's next nonce (pending proposals counted). */
+  nonce?: number;
+  origin?: string;
+}
+
+export async function proposeTransaction(
+  hre: HardhatRuntimeEnvironment,
+  options: ProposeOptions,
+  approve: Approve,
+): Promise<{ safeTxHash: string; nonce: number; summary: SignerSummary }> {
+  const api = await apiKit(hre);
+  const kit = await protocolKit(hre, options.safe, { signer: options.signer.kitSigner });
+  if (!(await kit.isOwner(options.signer.address))) {
+    throw new UserError(`${options.signer.address} is not an owner of ${options.safe}: sign with an owner's key.`);
+  }
+  const nonce = options.nonce ?? Number(await serviceCall("give the next nonce", api.getNextNonce(options.safe)));
+  if (options.transactions.length === 0) throw new UserError("Nothing to propose: give at least one transaction.");
+  const safeTx = await kit.createTransaction({
+    transactions: options.transactions,
+    onlyCalls: true,
+    options: { nonce },
+  });
+  const summary = await summarize(hre, options.safe, fieldsOf(safeTx.data), api);
+  await approved(approve, summary);
+  const signed = await kit.signTransaction(safeTx);
+  const safeTxHash = await kit.getTransactionHash(signed);
+  await serviceCall(
+    "accept the proposal",
+    api.proposeTransaction({
+      safeAddress: options.safe,
+      safeTransactionData: signed.data,
+      safeTxHash,
+      senderAddress: options.signer.address,
+      senderSignature: signed.getSignature(options.signer.address)!.data,
+      origin: options.origin,
+    }),
+  );
+  return { safeTxHash, nonce, summary };
+}
+
+/** Loads a transaction from the service and checks it can still be signed. */
+async function pendingTransaction(api: SafeApiKit, safeTxHash: string) {
+  const tx = await serviceCall(`find ${safeTxHash}`, api.getTransaction(safeTxHash));
+  if (tx.isExecuted) throw new UserError(`${safeTxHash} was already executed in ${tx.transactionHash}.`);
+  return tx;
+}
+
+export async function confirmTransaction(
+  hre: HardhatRuntimeEnvironment,
+  safeTxHash: string,
+  signer: OwnerSigner,
+  approve: Approve,
+): Promise<{ confirmations: number; threshold: number; summary: SignerSummary }> {
+  const api = await apiKit(hre);
+  const tx = await pendingTransaction(api, safeTxHash);
+  const kit = await protocolKit(hre, tx.safe, { signer: signer.kitSigner });
+  if (!(await kit.isOwner(signer.address))) {
+    throw new UserError(`${signer.address} is not an owner of ${tx.safe}: sign with an owner's key.`);
+  }
+  const summary = await summarize(hre, tx.safe, fieldsOf(tx), api);
+  if (summary.hashes.safeTxHash.toLowerCase() !== safeTxHash.toLowerCase()) {
+    throw new UserError(
+      `The service's fields for ${safeTxHash} hash to ${summary.hashes.safeTxHash}: refusing to sign.`,
+    );
+  }
+  await approved(approve, summary);
+  const signed = await kit.signTransaction(await safeTransactionFromService(kit, { ...tx, confirmations: [] }));
+  await serviceCall(
+    "accept the confirmation",
+    api.confirmTransaction(safeTxHash, signed.getSignature(signer.address)!.data),
+  );
+  const after = await serviceCall(`find ${safeTxHash}`, api.getTransaction(safeTxHash));
+  return { confirmations: after.confirmations?.length ?? 0, threshold: after.confirmationsRequired, summary };
+}
+
+export async function executeTransaction(
+  hre: HardhatRuntimeEnvironment,
+  safeTxHash: string,
+  signer: OwnerSigner,
+): Promise<{ transactionHash: string; success: boolean }> {
+  const api = await apiKit(hre);
+  const tx = await pendingTransaction(api, safeTxHash);
+  const kit = await protocolKit(hre, tx.safe, { signer: signer.kitSigner });
+  const [threshold, nonce] = await Promise.all([kit.getThreshold(), kit.getNonce()]);
+  if (Number(tx.nonce) !== nonce) {
+    throw new UserError(
+      `${safeTxHash} is for nonce ${tx.nonce} but the Safe is at nonce ${nonce}: execute that one first.`,
+    );
+  }
+  const count = tx.confirmations?.length ?? 0;
+  if (count < threshold) {
+    throw new UserError(`${safeTxHash} has ${count} of the ${threshold} confirmations it needs: collect more first.`);
+  }
+  const safeTx = await safeTransactionFromService(kit, tx);
+  const result = await kit.executeTransaction(safeTx);
+  const receipt = await (await hre.ethers.provider.getTransaction(result.hash))?.wait();
+  const success = receipt?.logs.some(
+    (l) => l.address === getAddress(tx.safe) && l.topics[0] === hre.ethers.id("ExecutionSuccess(bytes32,uint256)"),
+  );
+  return { transactionHash: result.hash, success: success === true };
+}
+
+/** EIP-712 typed data of a pending transaction, as any wallet's eth_signTypedData_v4 takes it, plus the hashes. */
+export async function exportTypedData(hre: HardhatRuntimeEnvironment, safeTxHash: string, approve: Approve) {
+  const api = await apiKit(hre);
+  const tx = await pendingTransaction(api, safeTxHash);
+  const summary = await summarize(hre, tx.safe, fieldsOf(tx), api);
+  await approved(approve, summary);
+  const fields = fieldsOf(tx);
+  const typed = generateTypedData({
+    safeAddress: tx.safe,
+    safeVersion: summary.version,
+    chainId: summary.chainId,
+    data: {
+      to: fields.to,
+      value: fields.value.toString(),
+      data: fields.data,
+      operation: fields.operation,
+      safeTxGas: fields.safeTxGas.toString(),
+      baseGas: fields.baseGas.toString(),
+      gasPrice: fields.gasPrice.toString(),
+      gasToken: fields.gasToken,
+      refundReceiver: fields.refundReceiver,
+      nonce: Number(fields.nonce),
+    },
+  });
+  const domain = { ...typed.domain, chainId: Number(summary.chainId) };
+  return {
+    typedData: {
+      types: typed.types,
+      domain,
+      primaryType: "SafeTx",
+      message: typed.message,
+    },
+    hashes: summary.hashes,
+  };
+}
+
+/**
+ * Checks an externally made signature (an air-gapped or hardware wallet's eth_signTypedData_v4 of the exported
+ * data, v 0/1 or 27/28) recovers to an owner, then posts it as a confirmation.
+ */
+export async function importSignature(
+  hre: HardhatRuntimeEnvironment,
+  safeTxHash: string,
+  signature: string,
+  expectedSigner?: string,
+): Promise<{ owner: string; confirmations: number; threshold: number }> {
+  const api = await apiKit(hre);
+  const tx = await pendingTransaction(api, safeTxHash);
+  const normalised = normaliseV(signature);
+  const { hash } = safeTxHashes(
+    tx.safe,
+    await kitVersion(hre, tx.safe),
+    (await hre.ethers.provider.getNetwork()).chainId,
+    fieldsOf(tx),
+  );
+  if (hash.toLowerCase() !== safeTxHash.toLowerCase()) {
+    throw new UserError(`The service's fields for ${safeTxHash} hash to ${hash}: refusing the signature.`);
+  }
+  let owner: string;
+  try {
+    const parts = parseSignatures(normalised, hash);
+    if (parts.length !== 1 || parts[0].type !== "EOA") {
+      throw new SignatureError("Expected one EIP-712 signature (65 bytes, v 27/28 or 0/1).");
+    }
+    owner = parts[0].owner;
+  } catch (error) {
+    if (error instanceof SignatureError) throw new UserError(`The signature is not usable: ${error.message}`);
+    throw error;
+  }
+  if (expectedSigner && getAddress(expectedSigner) !== owner) {
+    throw new UserError(`The signature recovers to ${owner}, not ${getAddress(expectedSigner)}: it signed other data.`);
+  }
+  const kit = await protocolKit(hre, tx.safe);
+  if (!(await kit.isOwner(owner))) {
+    throw new UserError(
+      `The signature recovers to ${owner}, which is not an owner of ${tx.safe}: it signed other data.`,
+    );
+  }
+  await serviceCall("accept the confirmation", api.confirmTransaction(safeTxHash, normalised));
+  const after = await serviceCall(`find ${safeTxHash}`, api.getTransaction(safeTxHash));
+  return { owner, confirmations: after.confirmations?.length ?? 0, threshold: after.confirmationsRequired };
+}
+
+async function kitVersion(hre: HardhatRuntimeEnvironment, safe: string): Promise<string> {
+  return (await protocolKit(hre, safe)).getContractVersion();
+}
+
+/** Wallets that return v = 0/1 from eth_signTypedData_v4: Safe wants 27/28. */
+export function normaliseV(signature: string): string {
+  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) {
+    throw new UserError("A signature is 65 bytes of hex (0x + 130 hex digits): copy it whole from the signing wallet.");
+  }
+  const v = parseInt(signature.slice(-2), 16);
+  return v < 27 ? signature.slice(0, -2) + toBeHex(v + 27, 1).slice(2) : signature;
+}

@@ -1,0 +1,126 @@
+import { expect } from "chai";
+import { getAddress, parseEther, Wallet } from "ethers";
+import hre, { ethers } from "hardhat";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { createSafe } from "../../lib/safe/create";
+import { normaliseV } from "../../lib/safe/workflow";
+import type { TxService } from "../../service";
+import { deployTestSafe } from "../fixtures/safe";
+import { guardedSafe } from "../guards/fixtures";
+import { hermetic } from "../guards/hermetic";
+import { api, indexed, rpcServer, service } from "../service/helpers";
+
+/** The propose -> export -> sign elsewhere -> import -> execute tasks against the embedded service. */
+describe("safe:* tasks with the embedded service @service", function () {
+  hermetic();
+  let rpc: Awaited<ReturnType<typeof rpcServer>>;
+  let svc: TxService;
+  let dir: string;
+  const previousUrl = process.env.TX_SERVICE_URL;
+
+  before(async function () {
+    await deployTestSafe({ ownerCount: 1 }); // the bootstrap
+    rpc = await rpcServer();
+    svc = await service(rpc.url);
+    process.env.TX_SERVICE_URL = svc.url;
+    dir = mkdtempSync(join(tmpdir(), "safe-tasks-"));
+  });
+
+  after(async function () {
+    if (previousUrl === undefined) delete process.env.TX_SERVICE_URL;
+    else process.env.TX_SERVICE_URL = previousUrl;
+    await svc?.close();
+    await rpc?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("proposes, exports for an air-gapped owner, imports its signature and executes", async function () {
+    const [first, second] = await ethers.getSigners();
+    const airGapped = Wallet.createRandom(); // a key the Hardhat network does not hold
+    const safe = await createSafe(hre, {
+      owners: [first.address, second.address, airGapped.address],
+      threshold: 2,
+      saltNonce: 0x7a5c5n,
+    });
+    await (await first.sendTransaction({ to: safe, value: parseEther("2") })).wait();
+    const recipient = getAddress("0x00000000000000000000000000000000000c0ffe");
+
+    await hre.run("safe:propose", { safe, to: recipient, value: "0.5", signer: first.address, yes: true, json: true });
+    const [pending] = (await api(svc).getPendingTransactions(safe)).results;
+    expect(pending).to.include({ to: recipient, value: parseEther("0.5").toString(), nonce: "0" });
+    expect(pending.confirmations?.map((c) => c.owner)).to.deep.equal([first.address]);
+
+    const file = join(dir, "export.json");
+    await hre.run("safe:export", { safeTxHash: pending.safeTxHash, out: file, yes: true, json: true });
+    const exported = JSON.parse(readFileSync(file, "utf8")) as {
+      typedData: { domain: Record<string, unknown>; types: Record<string, never>; message: Record<string, unknown> };
+      hashes: { safeTxHash: string; domainHash: string; messageHash: string };
+    };
+    expect(exported.hashes.safeTxHash).to.equal(pending.safeTxHash);
+    const { EIP712Domain: _domain, ...types } = exported.typedData.types;
+    void _domain;
+    const signature = await airGapped.signTypedData(exported.typedData.domain, types, exported.typedData.message);
+
+    // A stranger's signature of the same data is refused and posts nothing.
+    const stranger = await Wallet.createRandom().signTypedData(
+      exported.typedData.domain,
+      types,
+      exported.typedData.message,
+    );
+    await expect(
+      hre.run("safe:import-signature", { safeTxHash: pending.safeTxHash, signature: stranger, json: true }),
+    ).to.be.rejectedWith(/which is not an owner/);
+    expect((await api(svc).getTransaction(pending.safeTxHash)).confirmations).to.have.length(1);
+
+    // Some wallets return v = 0/1; the import normalises it.
+    const lowV = signature.slice(0, -2) + (parseInt(signature.slice(-2), 16) - 27).toString(16).padStart(2, "0");
+    expect(normaliseV(lowV)).to.equal(signature);
+    await hre.run("safe:import-signature", {
+      safeTxHash: pending.safeTxHash,
+      signature: lowV,
+      signer: airGapped.address,
+      json: true,
+    });
+    const confirmed = await api(svc).getTransaction(pending.safeTxHash);
+    expect(confirmed.confirmations?.map((c) => c.owner)).to.have.members([first.address, airGapped.address]);
+
+    const before = await ethers.provider.getBalance(recipient);
+    await hre.run("safe:execute", { safeTxHash: pending.safeTxHash, signer: second.address, json: true });
+    expect((await ethers.provider.getBalance(recipient)) - before).to.equal(parseEther("0.5"));
+    await indexed(svc);
+    expect((await api(svc).getTransaction(pending.safeTxHash)).isExecuted).to.equal(true);
+    await expect(
+      hre.run("safe:confirm", { safeTxHash: pending.safeTxHash, signer: second.address, yes: true, json: true }),
+    ).to.be.rejectedWith(/already executed/);
+  });
+
+  it("refuses before anyone signs what the guard forbids, and signs nothing without --yes and a terminal", async function () {
+    const f = await guardedSafe("1.5.0");
+    const [owner] = f.owners;
+    // A DELEGATECALL-free call the guard forbids: a plain call to the guard's execute hook path is a GuardCall.
+    const data = f.guard.interface.encodeFunctionData("checkAfterExecution", [ethers.ZeroHash, true]);
+    await expect(
+      hre.run("safe:propose", {
+        safe: f.safeAddress,
+        to: f.guardAddress,
+        data,
+        signer: owner.address,
+        yes: true,
+        json: true,
+      }),
+    ).to.be.rejectedWith(/guard forbids this transaction \(guard-call/);
+    await expect(
+      hre.run("safe:propose", {
+        safe: f.safeAddress,
+        to: f.alice.address,
+        value: "1",
+        signer: owner.address,
+        json: true,
+      }),
+    ).to.be.rejectedWith(/run again with --yes/);
+    expect((await api(svc).getPendingTransactions(f.safeAddress)).results).to.have.length(0);
+  });
+});
