@@ -7,6 +7,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { UserError } from "../lib/errors";
 import { keyValues, toJson } from "../lib/format";
+import { payoutTotals, payoutTransactions, readPayouts } from "../lib/payouts";
 import { apiKit } from "../lib/safe/kit";
 import {
   confirmTransaction,
@@ -220,6 +221,41 @@ task<{ safeTxHash: string; signature?: string; file?: string; signer?: string; j
         args.json
           ? toJson({ safeTxHash: args.safeTxHash, ...r })
           : `Signature of ${r.owner} added: ${r.confirmations} of ${r.threshold}.`,
+      );
+    }),
+  );
+
+interface PayoutsArgs extends SignerArgs {
+  safe: string;
+  csv: string;
+  nonce?: number;
+}
+
+task<PayoutsArgs>(
+  "safe:payouts",
+  "Propose the payments of a CSV (recipient,amount,token) as one batch, after checking every row",
+)
+  .addParam("safe", "The Safe")
+  .addParam("csv", "CSV file: header recipient,amount,token; token empty for ETH; amounts in the asset's units")
+  .addOptionalParam("nonce", "Nonce (default: the service's next, pending proposals counted)", undefined, types.int)
+  .addOptionalParam("signer", "Unlocked local account to sign with (local networks; otherwise PRIVATE_KEY/MNEMONIC)")
+  .addFlag("yes", "Sign without asking after printing the summary")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) =>
+    userFacing(async () => {
+      const safe = address(args.safe, "safe");
+      const payouts = await readPayouts(hre.ethers.provider, readFileSync(args.csv, "utf8"));
+      if (!args.json) console.log(`${payouts.length} payments: ${payoutTotals(payouts).join("; ")}\n`);
+      const signer = await signerOf(hre, args);
+      const result = await proposeTransaction(
+        hre,
+        { safe, transactions: payoutTransactions(payouts), signer, nonce: args.nonce, origin: `payouts ${args.csv}` },
+        approver(args.yes, args.json),
+      );
+      console.log(
+        args.json
+          ? toJson({ safeTxHash: result.safeTxHash, nonce: result.nonce, payments: payouts.length })
+          : `Proposed ${payouts.length} payments as ${result.safeTxHash} (nonce ${result.nonce}).`,
       );
     }),
   );

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { getAddress, parseEther, Wallet } from "ethers";
 import hre, { ethers } from "hardhat";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -95,6 +95,28 @@ describe("safe:* tasks with the embedded service @service", function () {
     await expect(
       hre.run("safe:confirm", { safeTxHash: pending.safeTxHash, signer: second.address, yes: true, json: true }),
     ).to.be.rejectedWith(/already executed/);
+  });
+
+  it("proposes a CSV of payouts as one batch; two owners confirm and it pays everyone", async function () {
+    const [first, second] = await ethers.getSigners();
+    const safe = await createSafe(hre, { owners: [first.address, second.address], threshold: 2, saltNonce: 0xc5an });
+    const token = await ethers.deployContract("TestERC20");
+    await (await token.mint(safe, parseEther("1000"))).wait();
+    await (await first.sendTransaction({ to: safe, value: parseEther("3") })).wait();
+    const [alice, bob] = [0xa11ce, 0xb0b].map((n) => getAddress("0x" + n.toString(16).padStart(40, "0")));
+    const csv = join(dir, "payouts.csv");
+    writeFileSync(
+      csv,
+      `recipient,amount,token\n${alice},1.25,\n${bob},400.5,${await token.getAddress()}\n${bob},0.75,\n`,
+    );
+    await hre.run("safe:payouts", { safe, csv, signer: first.address, yes: true, json: true });
+    const [pending] = (await api(svc).getPendingTransactions(safe)).results;
+    expect(pending.operation).to.equal(1); // MultiSendCallOnly batch
+    await hre.run("safe:confirm", { safeTxHash: pending.safeTxHash, signer: second.address, yes: true, json: true });
+    await hre.run("safe:execute", { safeTxHash: pending.safeTxHash, signer: second.address, json: true });
+    expect(await ethers.provider.getBalance(alice)).to.equal(parseEther("1.25"));
+    expect(await ethers.provider.getBalance(bob)).to.equal(parseEther("0.75"));
+    expect(await token.balanceOf(bob)).to.equal(parseEther("400.5"));
   });
 
   it("refuses before anyone signs what the guard forbids, and signs nothing without --yes and a terminal", async function () {

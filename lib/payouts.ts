@@ -1,0 +1,165 @@
+import type { MetaTransactionData } from "@safe-global/types-kit";
+import { parse } from "csv-parse/sync";
+import { Contract, getAddress, Interface, isAddress, parseUnits, ZeroAddress } from "ethers";
+import type { Provider } from "ethers";
+
+import { UserError } from "./errors";
+import { formatAmount } from "./format";
+
+/**
+ * CSV payouts: one row per payment (`recipient,amount[,token]`; no token = ETH; amounts in the asset's units, e.g.
+ * 1250.5), turned into one batch. Every row is checked before anything is built; all problems are reported at once
+ * with their line numbers, and nothing is proposed while any remains.
+ */
+
+export interface Payout {
+  line: number;
+  recipient: string;
+  /** ZeroAddress for ETH. */
+  asset: string;
+  amount: bigint;
+  symbol: string;
+  decimals: number;
+}
+
+export class PayoutError extends UserError {}
+
+const erc20 = new Interface([
+  "function transfer(address to, uint256 amount)",
+  "function decimals() view returns (uint8)",
+  "function symbol() view returns (string)",
+]);
+
+/** The most rows one batch holds (a MultiSendCallOnly batch must fit in a block with the guard's checks). */
+export const MAX_PAYOUTS = 200;
+
+interface Row {
+  recipient?: string;
+  amount?: string;
+  token?: string;
+}
+
+export async function readPayouts(provider: Provider, csv: string): Promise<Payout[]> {
+  let rows: Row[];
+  let lines: number[];
+  try {
+    const records = parse(csv, {
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      comment: "#",
+      info: true,
+    }) as { record: Row; info: { lines: number } }[];
+    rows = records.map((r) => r.record);
+    lines = records.map((r) => r.info.lines);
+  } catch (error) {
+    throw new PayoutError(
+      `The CSV cannot be read: ${(error as Error).message}. Expected a header "recipient,amount,token".`,
+    );
+  }
+  if (rows.length === 0)
+    throw new PayoutError('The CSV has no payments: one row per payment under "recipient,amount,token".');
+  if (rows.length > MAX_PAYOUTS)
+    throw new PayoutError(`The CSV has ${rows.length} payments; at most ${MAX_PAYOUTS} go in one batch: split it.`);
+  if (!("recipient" in rows[0]) || !("amount" in rows[0])) {
+    throw new PayoutError('The CSV header must name "recipient" and "amount" (and optionally "token").');
+  }
+  const tokens = new Map<string, Promise<{ symbol: string; decimals: number } | undefined>>();
+  const tokenInfo = (address: string) => {
+    if (!tokens.has(address)) {
+      const c = new Contract(address, erc20, provider);
+      tokens.set(
+        address,
+        Promise.all([c.decimals(), c.symbol()]).then(
+          ([decimals, symbol]) => ({ decimals: Number(decimals), symbol: String(symbol) }),
+          () => undefined,
+        ),
+      );
+    }
+    return tokens.get(address)!;
+  };
+  const problems: string[] = [];
+  const payouts: Payout[] = [];
+  for (const [i, row] of rows.entries()) {
+    const line = lines[i];
+    const recipient = row.recipient ?? "";
+    const mixedCase = /^0x[0-9a-fA-F]{40}$/.test(recipient) && recipient.slice(2) !== recipient.slice(2).toLowerCase();
+    if (mixedCase && !isAddress(recipient)) {
+      problems.push(
+        `line ${line}: recipient ${recipient} has a wrong checksum (a typo?); the checksummed form is required.`,
+      );
+      continue;
+    }
+    if (!isAddress(recipient)) {
+      problems.push(`line ${line}: recipient "${recipient}" is not an address.`);
+      continue;
+    }
+    if (getAddress(recipient) === ZeroAddress) {
+      problems.push(`line ${line}: recipient is the zero address.`);
+      continue;
+    }
+    let asset = ZeroAddress;
+    let info: { symbol: string; decimals: number } | undefined = { symbol: "ETH", decimals: 18 };
+    if (row.token) {
+      if (!isAddress(row.token)) {
+        problems.push(`line ${line}: token "${row.token}" is not an address (leave it empty for ETH).`);
+        continue;
+      }
+      asset = getAddress(row.token);
+      info = await tokenInfo(asset);
+      if (!info) {
+        problems.push(`line ${line}: ${asset} does not answer decimals() and symbol(): not an ERC20 on this chain.`);
+        continue;
+      }
+    }
+    let amount: bigint;
+    try {
+      if (!/^\d+(\.\d+)?$/.test(row.amount ?? "")) throw new Error("not a plain decimal");
+      amount = parseUnits(row.amount!, info.decimals);
+    } catch {
+      problems.push(
+        `line ${line}: amount "${row.amount ?? ""}" is not a positive ${info.symbol} amount with at most ${info.decimals} decimals.`,
+      );
+      continue;
+    }
+    if (amount === 0n) {
+      problems.push(`line ${line}: amount is 0.`);
+      continue;
+    }
+    payouts.push({ line, recipient: getAddress(recipient), asset, amount, ...info });
+  }
+  const seen = new Map<string, number>();
+  for (const p of payouts) {
+    const key = `${p.recipient}/${p.asset}/${p.amount}`;
+    if (seen.has(key))
+      problems.push(`line ${p.line}: the same payment as line ${seen.get(key)} (remove one, or change the amount).`);
+    else seen.set(key, p.line);
+  }
+  if (problems.length > 0) {
+    throw new PayoutError(
+      `The CSV has ${problems.length} problem(s); nothing was proposed:\n  ${problems.join("\n  ")}`,
+    );
+  }
+  return payouts;
+}
+
+/** The batch's calls: ETH transfers and ERC20 transfer()s, in the CSV's order. */
+export function payoutTransactions(payouts: Payout[]): MetaTransactionData[] {
+  return payouts.map((p) =>
+    p.asset === ZeroAddress
+      ? { to: p.recipient, value: p.amount.toString(), data: "0x" }
+      : { to: p.asset, value: "0", data: erc20.encodeFunctionData("transfer", [p.recipient, p.amount]) },
+  );
+}
+
+/** Totals per asset, in the asset's units. */
+export function payoutTotals(payouts: Payout[]): string[] {
+  const totals = new Map<string, { amount: bigint; symbol: string; decimals: number; count: number }>();
+  for (const p of payouts) {
+    const t = totals.get(p.asset) ?? { amount: 0n, symbol: p.symbol, decimals: p.decimals, count: 0 };
+    t.amount += p.amount;
+    t.count += 1;
+    totals.set(p.asset, t);
+  }
+  return [...totals.values()].map((t) => `${formatAmount(t.amount, t.decimals, t.symbol)} in ${t.count} payment(s)`);
+}
