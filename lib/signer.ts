@@ -57,3 +57,10 @@ export async function checkChain(hre: HardhatRuntimeEnvironment): Promise<bigint
   }
   return chainId;
 }
+
+/** An ethers signer for direct contract calls (guard.execute, veto): the unlocked account, or the key in memory. */
+export async function ethersSigner(hre: HardhatRuntimeEnvironment, owner: OwnerSigner) {
+  return owner.source === "unlocked"
+    ? hre.ethers.getSigner(owner.address)
+    : new Wallet(owner.kitSigner, hre.ethers.provider);
+}

@@ -3,3 +3,4 @@ import "./bootstrap";
 import "./treasury";
 import "./service";
 import "./safe";
+import "./queue";

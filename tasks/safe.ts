@@ -105,13 +105,22 @@ task<ProposeArgs>(
         { safe, transactions: [transaction], signer, nonce: args.nonce, origin: "safe-treasury-toolkit" },
         approver(args.yes, args.json),
       );
+      const queued = result.queued
+        ? `queued: runs after a delay of ${result.queued.delay} s once this executes (queue:execute), because ${result.queued.reason}`
+        : "runs when executed";
       console.log(
         args.json
-          ? toJson({ safeTxHash: result.safeTxHash, nonce: result.nonce, summary: result.summary })
+          ? toJson({
+              safeTxHash: result.safeTxHash,
+              nonce: result.nonce,
+              queued: result.queued,
+              summary: result.summary,
+            })
           : keyValues([
               ["proposed", result.safeTxHash],
               ["nonce", result.nonce],
               ["signed by", signer.address],
+              ["then", queued],
             ]),
       );
     }),

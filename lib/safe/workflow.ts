@@ -6,6 +6,7 @@ import { getAddress, toBeHex, ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { UserError } from "../errors";
+import { guardOf, guardQueueInterface } from "../guard/queue";
 import type { OwnerSigner } from "../signer";
 import { buildSummary, type SafeTxFields, type SignerSummary } from "../summary";
 import { safeTxHashes } from "./hashes";
@@ -84,7 +85,7 @@ export async function proposeTransaction(
   hre: HardhatRuntimeEnvironment,
   options: ProposeOptions,
   approve: Approve,
-): Promise<{ safeTxHash: string; nonce: number; summary: SignerSummary }> {
+): Promise<{ safeTxHash: string; nonce: number; summary: SignerSummary; queued?: QueuedInfo }> {
   const api = await apiKit(hre);
   const kit = await protocolKit(hre, options.safe, { signer: options.signer.kitSigner });
   if (!(await kit.isOwner(options.signer.address))) {
@@ -92,12 +93,21 @@ export async function proposeTransaction(
   }
   const nonce = options.nonce ?? Number(await serviceCall("give the next nonce", api.getNextNonce(options.safe)));
   if (options.transactions.length === 0) throw new UserError("Nothing to propose: give at least one transaction.");
-  const safeTx = await kit.createTransaction({
+  let safeTx = await kit.createTransaction({
     transactions: options.transactions,
     onlyCalls: true,
     options: { nonce },
   });
-  const summary = await summarize(hre, options.safe, fieldsOf(safeTx.data), api);
+  let summary = await summarize(hre, options.safe, fieldsOf(safeTx.data), api);
+  let queued: QueuedInfo | undefined;
+  if (!("unavailable" in summary.verdict) && summary.verdict.verdict === "delayed") {
+    // Outside the policy: what the owners sign is the guard's queue wrapper; the transaction itself runs after the
+    // Safe's delay (queue:execute). The wrapped transaction's summary is shown, then the wrapper's.
+    queued = await queueWrapper(hre, options.safe, safeTx.data, summary);
+    await approved(approve, summary);
+    safeTx = await kit.createTransaction({ transactions: [queued.call], options: { nonce } });
+    summary = await summarize(hre, options.safe, fieldsOf(safeTx.data), api);
+  }
   await approved(approve, summary);
   const signed = await kit.signTransaction(safeTx);
   const safeTxHash = await kit.getTransactionHash(signed);
@@ -112,7 +122,37 @@ export async function proposeTransaction(
       origin: options.origin,
     }),
   );
-  return { safeTxHash, nonce, summary };
+  return { safeTxHash, nonce, summary, queued };
+}
+
+export interface QueuedInfo {
+  /** The Safe's call to guard.queue(to, value, data, operation). */
+  call: MetaTransactionData;
+  guard: string;
+  /** Seconds the queued transaction waits once the wrapper executes. */
+  delay: number;
+  reason: string;
+}
+
+async function queueWrapper(
+  hre: HardhatRuntimeEnvironment,
+  safe: string,
+  tx: SafeTransaction["data"],
+  summary: SignerSummary,
+): Promise<QueuedInfo> {
+  const contract = await guardOf(hre.ethers.provider, safe);
+  const guard = await contract.getAddress();
+  const policy = await contract.policy(safe);
+  return {
+    call: {
+      to: guard,
+      value: "0",
+      data: guardQueueInterface.encodeFunctionData("queue", [tx.to, tx.value, tx.data, tx.operation]),
+    },
+    guard,
+    delay: Number(policy.delay),
+    reason: "unavailable" in summary.verdict ? "" : summary.verdict.explanation,
+  };
 }
 
 /** Loads a transaction from the service and checks it can still be signed. */

@@ -1,0 +1,65 @@
+import { Contract, getAddress, Interface } from "ethers";
+import type { Provider } from "ethers";
+
+import { UserError } from "../errors";
+import { SAFE_SLOTS } from "../safe/state";
+import { QUEUE_STATES, type QueueStateName } from "./policy";
+
+/** The TreasuryGuard's queue of one Safe, read from the chain (the same on every network and service). */
+
+export const guardQueueInterface = new Interface([
+  "function queue(address to, uint256 value, bytes data, uint8 operation) returns (uint256 id)",
+  "function policy(address safe) view returns ((uint64 lastActivity, uint32 delay, uint32 expiry, uint16 cancelStreak, " +
+    "uint64 queued, address recoveryModule, bool offchainSignatures, uint32 activityEpoch))",
+  "function queuedTransaction(address safe, uint256 id) view returns ((address to, uint256 value, bytes data, " +
+    "uint8 operation, uint64 eta, uint64 expiresAt, uint16 vetoes, uint8 state))",
+  "function cancelThreshold(address safe) view returns (uint256)",
+  "function execute(address safe, uint256 id)",
+  "function veto(address safe, uint256 id)",
+]);
+
+export interface QueueItem {
+  id: number;
+  to: string;
+  value: bigint;
+  data: string;
+  operation: number;
+  eta: number;
+  expiresAt: number;
+  vetoes: number;
+  state: QueueStateName;
+}
+
+/** The Safe's transaction guard, which must be a contract answering policy(). */
+export async function guardOf(provider: Provider, safe: string): Promise<Contract> {
+  const guard = getAddress("0x" + (await provider.getStorage(safe, SAFE_SLOTS.guard)).slice(26));
+  const contract = new Contract(guard, guardQueueInterface, provider);
+  try {
+    await contract.policy(safe);
+  } catch {
+    throw new UserError(`Safe ${safe} has no TreasuryGuard (its guard is ${guard}): there is no queue.`);
+  }
+  return contract;
+}
+
+export async function readQueue(provider: Provider, safe: string): Promise<{ guard: string; items: QueueItem[] }> {
+  const guard = await guardOf(provider, safe);
+  const count = Number((await guard.policy(safe)).queued);
+  const items = await Promise.all(
+    Array.from({ length: count }, async (_, id) => {
+      const q = await guard.queuedTransaction(safe, id);
+      return {
+        id,
+        to: q.to as string,
+        value: q.value as bigint,
+        data: q.data as string,
+        operation: Number(q.operation),
+        eta: Number(q.eta),
+        expiresAt: Number(q.expiresAt),
+        vetoes: Number(q.vetoes),
+        state: QUEUE_STATES[Number(q.state)],
+      };
+    }),
+  );
+  return { guard: await guard.getAddress(), items };
+}
