@@ -16,6 +16,8 @@ const excludedTags = [
   "@service",
 ];
 const serviceSuiteOnly = process.env.SERVICE_TESTS === "1";
+// A --grep on the command line (e.g. `--grep @fork`) selects on its own: the exclusions above would invert it.
+const cliGrep = process.argv.includes("--grep");
 
 // Offline compilation: Hardhat would download solc; we use the wasm build shipped by the pinned `solc` package.
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
@@ -76,11 +78,7 @@ const config: HardhatUserConfig = {
     // Left out: the @fork suite without FORK_URL (there is nothing to fork), and under coverage (COVERAGE=1, set by
     // `npm run coverage`) the @gas assertions, since instrumentation distorts gas. SERVICE_TESTS=1 runs the @service
     // suite alone.
-    ...(serviceSuiteOnly
-      ? { grep: "@service" }
-      : excludedTags.length > 0
-        ? { grep: excludedTags.join("|"), invert: true }
-        : {}),
+    ...(cliGrep ? {} : serviceSuiteOnly ? { grep: "@service" } : { grep: excludedTags.join("|"), invert: true }),
     rootHooks: {
       // Hardhat cannot execute calls in the fork block of a chain it has no hardfork history for (EDR #522),
       // which includes any chain running under id 31337: mine one local block before the suite starts.

@@ -48,7 +48,15 @@ export async function simulate(
   const raw: EthereumProvider = inProcess ? hre.network.provider : await forkOf(hre);
   const snapshot = inProcess ? ((await raw.request({ method: "evm_snapshot" })) as string) : undefined;
   try {
-    return await run(new BrowserProvider(raw), raw, input, [...decoders, tokenEvents], inProcess ? "snapshot" : "fork");
+    // No response cache: the balances before and after are the same calls, which ethers would answer from its
+    // 250 ms cache.
+    return await run(
+      new BrowserProvider(raw, undefined, { cacheTimeout: -1 }),
+      raw,
+      input,
+      [...decoders, tokenEvents],
+      inProcess ? "snapshot" : "fork",
+    );
   } finally {
     if (snapshot) await raw.request({ method: "evm_revert", params: [snapshot] });
   }

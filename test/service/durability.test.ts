@@ -21,7 +21,7 @@ import { rpcServer } from "./helpers";
  */
 
 const KILLS = 24;
-const PROPOSALS = 400;
+const PROPOSALS = 800;
 const CLIENTS = 8;
 
 interface Op {
