@@ -245,6 +245,9 @@ export class Indexer {
     ]);
     if (!tx || !receipt) return;
     const known = this.ctx.store.getTx(safeTxHash);
+    // A safeTxHash commits to its Safe's address (the EIP-712 domain), so no Safe emits another Safe's hash: a
+    // "Safe" that does is a contract posing as one, and its log must not mark the real Safe's proposal executed.
+    if (known && known.safe !== safe) return;
     let nonce = known?.nonce;
     const baseNonce = known
       ? undefined

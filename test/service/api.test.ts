@@ -330,6 +330,34 @@ describe("Embedded transaction service @service", function () {
       expect(latest.signatures).to.match(/^0x/);
     });
 
+    it("ignores ExecutionSuccess logs of a contract posing as a Safe for a real Safe's transactions", async function () {
+      const recipient = getAddress("0x00000000000000000000000000000000000b0b02");
+      const nonce = Number(await client.getNextNonce(safe));
+      const pending = await propose(client, safe, owners[0], { to: recipient, value: "21" }, nonce);
+      // A transaction the owners have not proposed yet, whose hash anyone can compute (here a rejection).
+      const kit = await protocolKit(hre, safe, { signer: owners[1] });
+      const upcoming = await kit.getTransactionHash(
+        await kit.createTransaction({ transactions: [{ to: safe, value: "0", data: "0x" }], options: { nonce } }),
+      );
+      const fake = await (await ethers.getContractFactory("FakeSafe")).deploy(owners);
+      const fakeAddress = await fake.getAddress();
+      expect((await client.getSafeInfo(fakeAddress)).owners).to.deep.equal(owners); // the service now follows it
+      await (await fake.fakeExecution(pending)).wait();
+      await (await fake.fakeExecution(upcoming)).wait();
+      await indexed(svc);
+
+      const stored = await client.getTransaction(pending);
+      expect(stored).to.include({ isExecuted: false, transactionHash: null, executor: null });
+      const rejection = await propose(client, safe, owners[1], { to: safe, value: "0" }, nonce);
+      expect(rejection).to.equal(upcoming);
+      expect((await client.getTransaction(upcoming)).isExecuted).to.equal(false);
+      const listed = await client.getPendingTransactions(safe);
+      expect(listed.results.map((t) => t.safeTxHash)).to.include.members([pending, upcoming]);
+      await confirmAs(client, safe, owners[1], pending);
+      expect((await client.getTransaction(pending)).confirmations).to.have.length(2);
+      expect((await client.getMultisigTransactions(fakeAddress, { executed: true })).count).to.equal(0);
+    });
+
     it("forgets what a re-org removed and reads the new blocks", async function () {
       await client.getSafeInfo(safe); // the service follows the Safes it was asked about
       const snapshot = await hre.network.provider.send("evm_snapshot");
