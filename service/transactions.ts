@@ -180,9 +180,16 @@ async function propose(ctx: ServiceContext, safe: string, body: unknown): Promis
         "have an owner add the sender as a delegate.",
     );
   }
-  const parts = p.signature
-    ? await checkedSignatures(ctx, state, p.signature, hashes.hash, () => hashes.preimage, "signature", 422)
-    : [];
+  // Only the sender's signature shows that the sender sent the proposal: without one, anybody could file a
+  // proposal under an owner's (or a delegate's) name.
+  if (!p.signature) {
+    throw fieldError(
+      422,
+      "signature",
+      `A proposal needs the sender's signature of ${safeTxHash}: nothing else shows that ${p.sender} sent it.`,
+    );
+  }
+  const parts = await checkedSignatures(ctx, state, p.signature, safeTxHash, () => hashes.preimage, "signature", 422);
   if (!isOwner && parts.length > 1) {
     throw fieldError(422, "signature", "Just one signature is expected if using delegates.");
   }
@@ -191,7 +198,7 @@ async function propose(ctx: ServiceContext, safe: string, body: unknown): Promis
       throw fieldError(422, "signature", `Signer=${part.owner} is not an owner or delegate. ${describeOwners(state)}.`);
     }
   }
-  if (parts.length > 0 && !parts.some((part) => part.owner === p.sender)) {
+  if (!parts.some((part) => part.owner === p.sender)) {
     throw fieldError(
       422,
       "signature",
@@ -219,12 +226,12 @@ async function propose(ctx: ServiceContext, safe: string, body: unknown): Promis
       proposer,
       proposed_by_delegate: isOwner ? null : p.sender,
       origin,
-      trusted: parts.length > 0 ? 1 : 0,
+      trusted: 1,
       submission_date: now,
       modified: now,
       indexed_block: null,
     });
-    if (!inserted && parts.length > 0) ctx.store.trust(safeTxHash, now);
+    if (!inserted) ctx.store.trust(safeTxHash, now); // an unsigned proposal an older version stored
     for (const part of parts) {
       if (!state.owners.includes(part.owner)) continue; // a delegate's own signature is not a confirmation
       ctx.store.insertConfirmation({

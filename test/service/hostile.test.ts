@@ -162,6 +162,10 @@ describe("Embedded transaction service under hostile input @service", function (
         }),
       );
       json("DELEGATECALL to an EOA", "POST", proposePath, body(1, { operation: 1 }));
+      // Nothing but a signature shows who sent a proposal: unsigned, anyone could file one under an owner's name.
+      json("no signature, an owner as sender", "POST", proposePath, body(1, { signature: undefined }));
+      json("null signature, an owner as sender", "POST", proposePath, body(1, { signature: null }));
+      json("no signature, the stored proposal re-posted", "POST", proposePath, { ...stored, signature: null });
       const sig65 = keys[1].signingKey.sign(storedHash).serialized;
       const truncated = [
         sig65.slice(0, 2 + 128),
