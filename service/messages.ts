@@ -33,7 +33,10 @@ async function ownerSignature(
       throw new SignatureError(`Signer=${part.owner} is not an owner. Current owners=[${state.owners.join(", ")}].`);
     }
     if (part.type === "APPROVED_HASH") throw new SignatureError("Approved-hash signatures cannot sign messages.");
-    await verifyOnChainParts({ provider: ctx.chain.provider, safe: state.address, hash, preimage }, [part]);
+    await verifyOnChainParts(
+      { provider: ctx.chain.provider, safe: state.address, version: state.version, hash, preimage },
+      [part],
+    );
     return part;
   } catch (error) {
     if (error instanceof SignatureError) throw fieldError(400, "signature", error.message);

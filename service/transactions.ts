@@ -110,7 +110,7 @@ async function checkedSignatures(
     const onChain = parts.filter((p) => p.type === "CONTRACT_SIGNATURE" || p.type === "APPROVED_HASH");
     if (onChain.length > 0) {
       await verifyOnChainParts(
-        { provider: ctx.chain.provider, safe: state.address, hash, preimage: preimage() },
+        { provider: ctx.chain.provider, safe: state.address, version: state.version, hash, preimage: preimage() },
         onChain,
       );
     }

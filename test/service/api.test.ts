@@ -1,7 +1,7 @@
 import { HttpError } from "@safe-global/api-kit";
 import type SafeApiKit from "@safe-global/api-kit";
 import { expect } from "chai";
-import { getAddress, parseEther, ZeroAddress } from "ethers";
+import { concat, getAddress, parseEther, toBeHex, ZeroAddress, zeroPadValue } from "ethers";
 import type { Signer } from "ethers";
 import hre, { ethers } from "hardhat";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -208,6 +208,30 @@ describe("Embedded transaction service @service", function () {
       const stranger = await signers[5].getAddress();
       const notOwner = await httpError(propose(client, safe, stranger, { to: owners[1], value: "1" }));
       expect(notOwner.message).to.match(new RegExp(`Sender=${stranger} is not an owner or delegate`));
+    });
+
+    it("checks a contract owner's confirmation through the EIP-1271 form its Safe's version calls", async function () {
+      const factory = await ethers.getContractFactory("SingleFormSigner");
+      const legacyOnly = await (await factory.deploy(true)).getAddress();
+      const modernOnly = await (await factory.deploy(false)).getAddress();
+      const standalone = (owner: string) => concat([zeroPadValue(owner, 32), toBeHex(65, 32), "0x00", toBeHex(0, 32)]);
+      for (const [version, accepted, refused] of [
+        ["1.4.1", legacyOnly, modernOnly],
+        ["1.5.0", modernOnly, legacyOnly],
+      ] as const) {
+        const target = await createSafe(hre, { owners: [owners[0], accepted, refused], threshold: 2, version });
+        const hash = await propose(client, target, owners[0], { to: owners[1], value: "0" }, 0);
+        const error = await httpError(client.confirmTransaction(hash, standalone(refused)));
+        expect(error.statusCode, version).to.equal(400);
+        expect(error.message).to.match(new RegExp(`Contract signature for owner ${refused} is not valid`));
+        await client.confirmTransaction(hash, standalone(accepted));
+        const stored = await client.getTransaction(hash);
+        expect(stored.confirmations?.map((c) => c.owner)).to.have.members([owners[0], accepted]);
+        // The Safe agrees: it executes with the confirmation the service accepted (the executor is no owner).
+        const kit = await protocolKit(hre, target, { signer: owners[2] });
+        await kit.executeTransaction(await safeTransactionFromService(kit, stored));
+        expect(await safeAt(target).nonce(), version).to.equal(1n);
+      }
     });
 
     it("refuses DELEGATECALL except to MultiSendCallOnly and the Safe libraries", async function () {
