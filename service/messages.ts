@@ -84,18 +84,19 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       ctx.chainId,
       body.message as string | EIP712TypedData,
     );
-    if (ctx.store.message(hash)) {
-      throw fieldError(
+    const exists = () =>
+      fieldError(
         400,
         "nonFieldErrors",
         `Message with hash ${hash} for safe ${safe} already exists: add signatures to it.`,
       );
-    }
+    if (ctx.store.message(hash)) throw exists();
     const part = await ownerSignature(ctx, state, hash, preimage, body.signature);
     const now = ctx.now();
     await ctx.store.write(() => {
       ctx.store.addSafe(safe, now);
-      ctx.store.insertMessage({
+      // Checked again here: a request of the same turn may have added it since (its savepoint then rolls back alone).
+      const inserted = ctx.store.insertMessage({
         message_hash: hash,
         safe,
         message: JSON.stringify(body.message),
@@ -105,6 +106,7 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         created: now,
         modified: now,
       });
+      if (!inserted) throw exists();
       ctx.store.insertMessageConfirmation({
         message_hash: hash,
         owner: part.owner,

@@ -316,7 +316,7 @@ export class Store {
       message: p("SELECT * FROM messages WHERE message_hash = ?"),
       messagesOf: p("SELECT * FROM messages WHERE safe = ? ORDER BY created DESC LIMIT ? OFFSET ?"),
       countMessages: p("SELECT COUNT(*) AS n FROM messages WHERE safe = ?"),
-      insertMessage: p(`INSERT INTO messages
+      insertMessage: p(`INSERT OR IGNORE INTO messages
         (message_hash, safe, message, proposed_by, safe_app_id, origin, created, modified)
         VALUES (@message_hash, @safe, @message, @proposed_by, @safe_app_id, @origin, @created, @modified)`),
       touchMessage: p("UPDATE messages SET modified = ? WHERE message_hash = ?"),
@@ -487,8 +487,9 @@ export class Store {
   countMessages(safe: string): number {
     return (this.s.countMessages.get(safe) as { n: number }).n;
   }
-  insertMessage(row: MessageRow): void {
-    this.s.insertMessage.run(row);
+  /** False when a message with that hash exists (another request added it first). */
+  insertMessage(row: MessageRow): boolean {
+    return this.s.insertMessage.run(row).changes > 0;
   }
   touchMessage(hash: string, now: string): void {
     this.s.touchMessage.run(now, hash);

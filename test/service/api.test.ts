@@ -339,6 +339,34 @@ describe("Embedded transaction service @service", function () {
       const list = await client.getMessages(safe);
       expect(list.results.map((m) => m.messageHash)).to.deep.equal([hash]);
     });
+
+    it("answers two owners adding the same message at once with 201 and 400, never 500, and keeps the first", async function () {
+      const message = "Treasury attestation, posted twice at once";
+      const bodies = await Promise.all(
+        [owners[0], owners[1]].map(async (owner) => {
+          const kit = await protocolKit(hre, safe, { signer: owner });
+          const signed = await kit.signMessage(kit.createMessage(message));
+          return JSON.stringify({ message, signature: signed.getSignature(owner)!.data });
+        }),
+      );
+      const responses = await Promise.all(
+        bodies.map((body) =>
+          fetch(`${svc.url}/v1/safes/${safe}/messages/`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          }),
+        ),
+      );
+      const answers = await Promise.all(responses.map(async (r) => ({ status: r.status, text: await r.text() })));
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 400]);
+      expect(answers.find((a) => a.status === 400)!.text).to.match(/already exists: add signatures to it/);
+      const { hash } = safeMessageHashes(safe, "1.5.0", svc.chainId, message);
+      const stored = await client.getMessage(hash);
+      const first = answers[0].status === 201 ? owners[0] : owners[1];
+      expect(stored.proposedBy).to.equal(first);
+      expect(stored.confirmations.map((c) => c.owner)).to.deep.equal([first]);
+    });
   });
 
   describe("indexing", function () {
