@@ -44,6 +44,16 @@ async function ownerSignature(
   }
 }
 
+/** The SafeMessage hashes, or a 400 naming why EIP-712 cannot hash the typed data (the schema checks only its shape). */
+function messageHashes(safe: string, version: string, chainId: bigint, message: string | EIP712TypedData) {
+  try {
+    return safeMessageHashes(safe, version, chainId, message);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0].slice(0, 200);
+    throw fieldError(400, "message", `The message is not EIP-712 typed data that can be hashed: ${reason}`);
+  }
+}
+
 function serialize(ctx: ServiceContext, row: MessageRow, threshold: number) {
   const confirmations = ctx.store.messageConfirmations(row.message_hash);
   return {
@@ -78,7 +88,7 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const safe = pathAddress((request.params as { address: string }).address);
     const body = parseBody(MessageSchema, request.body, 400);
     const state = await safeStateOr422(ctx, safe);
-    const { hash, preimage } = safeMessageHashes(
+    const { hash, preimage } = messageHashes(
       safe,
       state.version,
       ctx.chainId,

@@ -299,6 +299,38 @@ describe("Embedded transaction service under hostile input @service", function (
         signature: sig65,
       });
       json("message: empty", "POST", `/v1/safes/${safe}/messages/`, { message: "", signature: sig65 });
+      // Typed data the schema's shape admits but EIP-712 cannot hash, or hashes as another primary type than named.
+      const mail = [{ name: "contents", type: "string" }];
+      const typedAttempts: [string, Record<string, unknown>][] = [
+        ["two root types", { types: { Mail: mail, Note: mail }, primaryType: "Mail", message: { contents: "x" } }],
+        [
+          "an unknown field type",
+          { types: { Mail: [{ name: "a", type: "uint999" }] }, primaryType: "Mail", message: { a: 1 } },
+        ],
+        ["a missing field", { types: { Mail: mail }, primaryType: "Mail", message: {} }],
+        [
+          "a value of the wrong type",
+          { types: { Mail: [{ name: "a", type: "uint8" }] }, primaryType: "Mail", message: { a: "x" } },
+        ],
+        [
+          "a recursive type",
+          { types: { Mail: [{ name: "m", type: "Mail" }] }, primaryType: "Mail", message: { m: {} } },
+        ],
+        [
+          "a primaryType other than the hashed one",
+          {
+            types: { Mail: [{ name: "to", type: "Person" }], Person: [{ name: "name", type: "string" }] },
+            primaryType: "Person",
+            message: { to: { name: "x" }, name: "x" },
+          },
+        ],
+      ];
+      for (const [name, typed] of typedAttempts) {
+        json(`message: typed data with ${name}`, "POST", `/v1/safes/${safe}/messages/`, {
+          message: { domain: { name: "x", chainId: Number(chainId) }, ...typed },
+          signature: sig65,
+        });
+      }
       json("message signature on unknown message", "POST", `/v1/messages/0x${"cd".repeat(32)}/signatures/`, {
         signature: sig65,
       });
