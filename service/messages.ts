@@ -54,8 +54,11 @@ function messageHashes(safe: string, version: string, chainId: bigint, message: 
   }
 }
 
-function serialize(ctx: ServiceContext, row: MessageRow, threshold: number) {
+/** `state` is the Safe's now: only current owners' signatures go into the prepared signature, and count for it. */
+function serialize(ctx: ServiceContext, row: MessageRow, state: Pick<SafeState, "owners" | "threshold"> | undefined) {
   const confirmations = ctx.store.messageConfirmations(row.message_hash);
+  const owners = state?.owners ?? [];
+  const usable = confirmations.filter((c) => owners.includes(c.owner));
   return {
     created: row.created,
     modified: row.modified,
@@ -73,9 +76,9 @@ function serialize(ctx: ServiceContext, row: MessageRow, threshold: number) {
       signatureType: c.signature_type,
     })),
     preparedSignature:
-      confirmations.length >= threshold
+      state !== undefined && usable.length >= state.threshold
         ? encodeSignatures(
-            confirmations.map((c) =>
+            usable.map((c) =>
               partFromConfirmation({ owner: c.owner, signature: c.signature, signatureType: c.signature_type }),
             ),
           )
@@ -132,10 +135,10 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const safe = pathAddress((request.params as { address: string }).address);
     const { limit, offset } = limits(request.query as Record<string, unknown>, queryInt);
     const rows = ctx.store.messagesOf(safe, limit, offset);
-    const threshold = rows.length > 0 ? (await safeStateOr422(ctx, safe)).threshold : 0;
+    const state = rows.length > 0 ? await safeStateOr422(ctx, safe) : undefined;
     return page(
       request,
-      rows.map((r) => serialize(ctx, r, threshold)),
+      rows.map((r) => serialize(ctx, r, state)),
       ctx.store.countMessages(safe),
       limit,
       offset,
@@ -146,7 +149,7 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const hash = txHashParam((request.params as { hash: string }).hash);
     const row = ctx.store.message(hash);
     if (!row) throw notFound(`Message with hash ${hash} was not found.`);
-    return serialize(ctx, row, (await safeStateOr422(ctx, row.safe)).threshold);
+    return serialize(ctx, row, await safeStateOr422(ctx, row.safe));
   });
 
   app.post("/v1/messages/:hash/signatures/", async (request, reply) => {

@@ -340,6 +340,32 @@ describe("Embedded transaction service @service", function () {
       expect(list.results.map((m) => m.messageHash)).to.deep.equal([hash]);
     });
 
+    it("prepares a signature from current owners only: a removed owner's no longer counts", async function () {
+      const other = await deployTestSafe({ ownerCount: 3, threshold: 2, saltNonce: 0x3e55n });
+      const members = await Promise.all(other.owners.map((o) => o.getAddress()));
+      const message = "Signed by an owner who then left";
+      for (const owner of [members[0], members[1]]) {
+        const kit = await protocolKit(hre, other.address, { signer: owner });
+        const signature = (await kit.signMessage(kit.createMessage(message))).getSignature(owner)!.data;
+        if (owner === members[0]) await client.addMessage(other.address, { message, signature });
+        else {
+          const { hash } = safeMessageHashes(other.address, "1.5.0", svc.chainId, message);
+          await client.addMessageSignature(hash, signature);
+        }
+      }
+      const { hash } = safeMessageHashes(other.address, "1.5.0", svc.chainId, message);
+      expect((await client.getMessage(hash)).preparedSignature).to.match(/^0x/);
+      const removeOwner = other.safe.interface.encodeFunctionData("removeOwner", [members[0], members[1], 2]);
+      await (
+        await execSafeTx(other.address, { to: other.address, data: removeOwner }, other.owners.slice(0, 2))
+      ).wait();
+      expect(await other.safe.getOwners()).to.deep.equal([members[0], members[2]]);
+      const after = await client.getMessage(hash);
+      expect(after.confirmations).to.have.length(2); // still listed, as signed
+      expect(after.preparedSignature).to.equal(null);
+      expect((await client.getMessages(other.address)).results[0].preparedSignature).to.equal(null);
+    });
+
     it("answers two owners adding the same message at once with 201 and 400, never 500, and keeps the first", async function () {
       const message = "Treasury attestation, posted twice at once";
       const bodies = await Promise.all(
