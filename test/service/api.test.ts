@@ -1,7 +1,7 @@
 import { HttpError } from "@safe-global/api-kit";
 import type SafeApiKit from "@safe-global/api-kit";
 import { expect } from "chai";
-import { concat, getAddress, parseEther, toBeHex, ZeroAddress, zeroPadValue } from "ethers";
+import { concat, getAddress, JsonRpcProvider, Network, parseEther, toBeHex, ZeroAddress, zeroPadValue } from "ethers";
 import type { Signer } from "ethers";
 import hre, { ethers } from "hardhat";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -434,6 +434,44 @@ describe("Embedded transaction service @service", function () {
       await confirmAs(client, safe, owners[1], pending);
       expect((await client.getTransaction(pending)).confirmations).to.have.length(2);
       expect((await client.getMultisigTransactions(fakeAddress, { executed: true })).count).to.equal(0);
+    });
+
+    it("backfills the Safes it is asked about in one pass over the history, however many they are", async function () {
+      const later = await Promise.all(
+        [0x5a1n, 0x5a2n, 0x5a3n, 0x5a4n].map((saltNonce) => deployTestSafe({ ownerCount: 2, threshold: 2, saltNonce })),
+      );
+      await (await execSafeTx(later[3].address, { to: owners[2], value: 7n }, later[3].signers.slice(0, 2))).wait();
+      const provider = new JsonRpcProvider(rpc.url, Network.from(svc.chainId), {
+        staticNetwork: true,
+        batchMaxCount: 1,
+        cacheTimeout: -1,
+      });
+      let getLogs = 0;
+      const original = provider.getLogs.bind(provider);
+      provider.getLogs = (filter) => {
+        getLogs++;
+        return original(filter);
+      };
+      const fresh = await service(rpc.url, { provider, chunk: 20, pollIntervalMs: 3_600_000 });
+      try {
+        const freshClient = api(fresh);
+        await indexed(fresh);
+        const scan = async (safes: string[]) => {
+          for (const s of safes) await freshClient.getSafeInfo(s);
+          getLogs = 0;
+          await indexed(fresh);
+          return getLogs;
+        };
+        const one = await scan([later[0].address]);
+        const three = await scan(later.slice(1).map((l) => l.address));
+        expect(one).to.be.greaterThan(0);
+        expect(three).to.equal(one);
+        const history = await freshClient.getMultisigTransactions(later[3].address, { executed: true });
+        expect(history.results.map((t) => t.value)).to.deep.equal(["7"]);
+      } finally {
+        await fresh.close();
+        provider.destroy();
+      }
     });
 
     it("forgets what a re-org removed and reads the new blocks", async function () {
