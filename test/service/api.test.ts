@@ -322,6 +322,67 @@ describe("Embedded transaction service @service", function () {
     });
   });
 
+  describe("delegate expiry", function () {
+    it("ends a delegation at its expiry date to the millisecond, whatever precision the date was sent with", async function () {
+      const expiry = Math.floor(Date.now() / 1000) * 1000 + 1000; // the next whole second
+      let clock = expiry - 500;
+      const pinned = await service(rpc.url, { now: () => new Date(clock).toISOString() });
+      try {
+        const delegator = signers[0];
+        const delegate = await signers[7].getAddress();
+        const { chainId } = await ethers.provider.getNetwork();
+        const signature = await delegator.signTypedData(
+          { name: "Safe Transaction Service", version: "1.0", chainId },
+          {
+            Delegate: [
+              { name: "delegateAddress", type: "address" },
+              { name: "totp", type: "uint256" },
+            ],
+          },
+          { delegateAddress: delegate, totp: Math.floor(clock / 1000 / 3600) },
+        );
+        const added = await fetch(`${pinned.url}/v2/delegates/`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            safe,
+            delegate,
+            delegator: owners[0],
+            label: "expires",
+            signature,
+            expiryDate: new Date(expiry).toISOString().replace(".000Z", "Z"),
+          }),
+        });
+        expect(added.status).to.equal(201);
+        const pinnedClient = api(pinned);
+        const kit = await protocolKit(hre, safe, { signer: owners[0] });
+        const nonce = Number(await pinnedClient.getNextNonce(safe));
+        const proposal = async (value: string) => {
+          const tx = await kit.createTransaction({
+            transactions: [{ to: owners[1], value, data: "0x" }],
+            options: { nonce },
+          });
+          const hash = await kit.getTransactionHash(tx);
+          const delegateKit = await protocolKit(hre, safe, { signer: delegate });
+          return pinnedClient.proposeTransaction({
+            safeAddress: safe,
+            safeTransactionData: tx.data,
+            safeTxHash: hash,
+            senderAddress: delegate,
+            senderSignature: (await delegateKit.signHash(hash)).data,
+          });
+        };
+        await proposal("31"); // before the expiry
+        clock = expiry + 500;
+        const late = await httpError(proposal("32"));
+        expect(late.statusCode).to.equal(422);
+        expect(late.message).to.match(new RegExp(`Sender=${delegate} is not an owner or delegate`));
+      } finally {
+        await pinned.close();
+      }
+    });
+  });
+
   describe("messages", function () {
     it("collects owners' signatures of a message; the prepared signature is what the Safe's handler accepts", async function () {
       const message = "Treasury attestation 2026-12";
