@@ -234,6 +234,72 @@ describe("Embedded transaction service @service", function () {
       }
     });
 
+    it("calls no contract but the Safe's owners to check a signature: a stranger's contract part is refused first", async function () {
+      // A contract that accepts anything (or burns the node's eth_call gas cap) must cost no chain call when it is no
+      // owner: 70 of them fit in one signature blob, each worth an eth_call per form and a getCode.
+      const anything = await (await ethers.getContractFactory("SingleFormSigner")).deploy(false);
+      const stranger = await anything.getAddress();
+      const provider = new JsonRpcProvider(rpc.url, Network.from(svc.chainId), {
+        staticNetwork: true,
+        batchMaxCount: 1,
+        cacheTimeout: -1,
+      });
+      const touched: string[] = [];
+      const call = provider.call.bind(provider);
+      provider.call = (tx) => {
+        touched.push(String(tx.to));
+        return call(tx);
+      };
+      const getCode = provider.getCode.bind(provider);
+      provider.getCode = (address, blockTag) => {
+        touched.push(String(address));
+        return getCode(address, blockTag);
+      };
+      const fresh = await service(rpc.url, { provider });
+      try {
+        const freshClient = api(fresh);
+        const kit = await protocolKit(hre, safe, { signer: owners[0] });
+        const nonce = Number(await freshClient.getNextNonce(safe));
+        const tx = await kit.createTransaction({
+          transactions: [{ to: owners[1], value: "41", data: "0x" }],
+          options: { nonce },
+        });
+        const hash = await kit.getTransactionHash(tx);
+        const own = (await kit.signTransaction(tx)).getSignature(owners[0])!.data;
+        const strangerPart = concat([zeroPadValue(stranger, 32), toBeHex(130, 32), "0x00"]);
+        const blob = (first: string) => concat([first, strangerPart, toBeHex(0, 32)]);
+        const refused = await httpError(
+          freshClient.proposeTransaction({
+            safeAddress: safe,
+            safeTransactionData: tx.data,
+            safeTxHash: hash,
+            senderAddress: owners[0],
+            senderSignature: blob(own),
+          }),
+        );
+        expect(refused.statusCode).to.equal(422);
+        expect(refused.message).to.match(new RegExp(`Signer=${stranger} is not an owner or delegate`));
+        await freshClient.proposeTransaction({
+          safeAddress: safe,
+          safeTransactionData: tx.data,
+          safeTxHash: hash,
+          senderAddress: owners[0],
+          senderSignature: own,
+        });
+        const other = (await protocolKit(hre, safe, { signer: owners[1] })).signTransaction(tx);
+        const confirmRefused = await httpError(
+          freshClient.confirmTransaction(hash, blob((await other).getSignature(owners[1])!.data)),
+        );
+        expect(confirmRefused.statusCode).to.equal(400);
+        expect(confirmRefused.message).to.match(new RegExp(`Signer=${stranger} is not an owner`));
+        expect((await freshClient.getTransaction(hash)).confirmations?.map((c) => c.owner)).to.deep.equal([owners[0]]);
+        expect(touched.map((a) => a.toLowerCase())).to.not.include(stranger.toLowerCase());
+      } finally {
+        await fresh.close();
+        provider.destroy();
+      }
+    });
+
     it("refuses DELEGATECALL except to MultiSendCallOnly and the Safe libraries", async function () {
       const kit = await protocolKit(hre, safe, { signer: owners[0] });
       const nonce = Number(await client.getNextNonce(safe));
