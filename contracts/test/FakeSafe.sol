@@ -13,7 +13,9 @@ contract FakeSafe {
         _owners = owners;
     }
 
+    // solhint-disable-next-line func-name-mixedcase
     function VERSION() external pure returns (string memory) {
+        // Safe's own name for it: the service reads VERSION() to tell a Safe.
         return "1.5.0";
     }
 
