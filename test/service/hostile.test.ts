@@ -3,6 +3,7 @@ import { concat, getAddress, HDNodeWallet, toBeHex, Wallet, ZeroAddress, zeroPad
 import hre from "hardhat";
 
 import { safeTxHashes } from "../../lib/safe/hashes";
+import { ethSignDigest } from "../../lib/safe/signatures";
 import type { TxService } from "../../service";
 import { BODY_LIMIT } from "../../service/app";
 import { deployTestSafe } from "../fixtures/safe";
@@ -160,6 +161,28 @@ describe("Embedded transaction service under hostile input @service", function (
         body(1, {
           signature: concat([keys[0].signingKey.sign(hash1).serialized, keys[0].signingKey.sign(hash1).serialized]),
         }),
+      );
+      // One owner twice in different forms: EIP-712 and eth_sign, EIP-712 and an approved hash.
+      const own712 = keys[0].signingKey.sign(hash1).serialized;
+      const ownEthSign = keys[0].signingKey.sign(ethSignDigest(hash1));
+      const ethSignForm = concat([ownEthSign.r, ownEthSign.s, toBeHex(ownEthSign.v + 4, 1)]);
+      for (const [name, second] of [
+        ["eth_sign", ethSignForm],
+        ["approved hash", concat([zeroPadValue(owners[0], 32), toBeHex(0, 32), "0x01"])],
+      ] as const) {
+        json(
+          `one owner twice, EIP-712 and ${name}`,
+          "POST",
+          proposePath,
+          body(1, { signature: concat([own712, second]) }),
+        );
+      }
+      // A contract signature whose data offset points into the next static part (its r is read as the length).
+      json(
+        "contract signature data inside the static parts",
+        "POST",
+        proposePath,
+        body(1, { signature: concat([zeroPadValue(owners[1], 32), toBeHex(65, 32), "0x00", own712]) }),
       );
       json("DELEGATECALL to an EOA", "POST", proposePath, body(1, { operation: 1 }));
       // Nothing but a signature shows who sent a proposal: unsigned, anyone could file one under an owner's name.
