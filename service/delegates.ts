@@ -104,7 +104,9 @@ export function delegateRoutes(app: FastifyInstance, ctx: ServiceContext): void 
       delegate: body.delegate,
       delegator: body.delegator,
       label: body.label,
-      expiry_date: body.expiryDate ?? null,
+      // Stored as ctx.now() writes dates, so that comparing the strings compares the times ("…:00Z" sorts after
+      // "…:00.500Z": a date sent without milliseconds would outlive its second).
+      expiry_date: body.expiryDate ? new Date(body.expiryDate).toISOString() : null,
     };
     await ctx.store.write(() => ctx.store.upsertDelegate(row));
     return reply.code(201).send(serialize(row));

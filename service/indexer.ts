@@ -136,22 +136,29 @@ export class Indexer {
     }
   }
 
-  /** Safes first seen after the indexer passed their history: scan it for them alone. */
+  /**
+   * Safes first seen after the indexer passed their history: scan it for all of them in one pass (anyone can have
+   * the service follow a Safe by asking about it, so a pass per Safe would let many requests stall the indexer).
+   */
   private async backfill(): Promise<void> {
     const last = this.lastBlock();
-    for (const safe of this.ctx.store.safes().filter((s) => s.indexed_from === null)) {
-      const found: Found = { executions: [], transactions: [], guardEvents: [] };
-      for (let from = this.fromBlock; from <= last; from += this.chunk) {
-        const part = await this.scan(from, Math.min(last, from + this.chunk - 1), [safe.address]);
-        found.executions.push(...part.executions);
-        found.transactions.push(...part.transactions);
-        found.guardEvents.push(...part.guardEvents);
-      }
-      this.ctx.store.tx(() => {
-        this.write(found);
-        this.ctx.store.setIndexedFrom(safe.address, this.fromBlock);
-      });
+    const safes = this.ctx.store
+      .safes()
+      .filter((s) => s.indexed_from === null)
+      .map((s) => s.address);
+    if (safes.length === 0) return;
+    const found: Found = { executions: [], transactions: [], guardEvents: [] };
+    for (let from = this.fromBlock; from <= last && !this.stopped; from += this.chunk) {
+      const part = await this.scan(from, Math.min(last, from + this.chunk - 1), safes);
+      found.executions.push(...part.executions);
+      found.transactions.push(...part.transactions);
+      found.guardEvents.push(...part.guardEvents);
     }
+    if (this.stopped) return;
+    this.ctx.store.tx(() => {
+      this.write(found);
+      for (const safe of safes) this.ctx.store.setIndexedFrom(safe, this.fromBlock);
+    });
   }
 
   private async detectReorg(): Promise<void> {
@@ -245,6 +252,9 @@ export class Indexer {
     ]);
     if (!tx || !receipt) return;
     const known = this.ctx.store.getTx(safeTxHash);
+    // A safeTxHash commits to its Safe's address (the EIP-712 domain), so no Safe emits another Safe's hash: a
+    // "Safe" that does is a contract posing as one, and its log must not mark the real Safe's proposal executed.
+    if (known && known.safe !== safe) return;
     let nonce = known?.nonce;
     const baseNonce = known
       ? undefined

@@ -33,7 +33,10 @@ async function ownerSignature(
       throw new SignatureError(`Signer=${part.owner} is not an owner. Current owners=[${state.owners.join(", ")}].`);
     }
     if (part.type === "APPROVED_HASH") throw new SignatureError("Approved-hash signatures cannot sign messages.");
-    await verifyOnChainParts({ provider: ctx.chain.provider, safe: state.address, hash, preimage }, [part]);
+    await verifyOnChainParts(
+      { provider: ctx.chain.provider, safe: state.address, version: state.version, hash, preimage },
+      [part],
+    );
     return part;
   } catch (error) {
     if (error instanceof SignatureError) throw fieldError(400, "signature", error.message);
@@ -41,8 +44,21 @@ async function ownerSignature(
   }
 }
 
-function serialize(ctx: ServiceContext, row: MessageRow, threshold: number) {
+/** The SafeMessage hashes, or a 400 naming why EIP-712 cannot hash the typed data (the schema checks only its shape). */
+function messageHashes(safe: string, version: string, chainId: bigint, message: string | EIP712TypedData) {
+  try {
+    return safeMessageHashes(safe, version, chainId, message);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0].slice(0, 200);
+    throw fieldError(400, "message", `The message is not EIP-712 typed data that can be hashed: ${reason}`);
+  }
+}
+
+/** `state` is the Safe's now: only current owners' signatures go into the prepared signature, and count for it. */
+function serialize(ctx: ServiceContext, row: MessageRow, state: Pick<SafeState, "owners" | "threshold"> | undefined) {
   const confirmations = ctx.store.messageConfirmations(row.message_hash);
+  const owners = state?.owners ?? [];
+  const usable = confirmations.filter((c) => owners.includes(c.owner));
   return {
     created: row.created,
     modified: row.modified,
@@ -60,9 +76,9 @@ function serialize(ctx: ServiceContext, row: MessageRow, threshold: number) {
       signatureType: c.signature_type,
     })),
     preparedSignature:
-      confirmations.length >= threshold
+      state !== undefined && usable.length >= state.threshold
         ? encodeSignatures(
-            confirmations.map((c) =>
+            usable.map((c) =>
               partFromConfirmation({ owner: c.owner, signature: c.signature, signatureType: c.signature_type }),
             ),
           )
@@ -75,24 +91,25 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const safe = pathAddress((request.params as { address: string }).address);
     const body = parseBody(MessageSchema, request.body, 400);
     const state = await safeStateOr422(ctx, safe);
-    const { hash, preimage } = safeMessageHashes(
+    const { hash, preimage } = messageHashes(
       safe,
       state.version,
       ctx.chainId,
       body.message as string | EIP712TypedData,
     );
-    if (ctx.store.message(hash)) {
-      throw fieldError(
+    const exists = () =>
+      fieldError(
         400,
         "nonFieldErrors",
         `Message with hash ${hash} for safe ${safe} already exists: add signatures to it.`,
       );
-    }
+    if (ctx.store.message(hash)) throw exists();
     const part = await ownerSignature(ctx, state, hash, preimage, body.signature);
     const now = ctx.now();
     await ctx.store.write(() => {
       ctx.store.addSafe(safe, now);
-      ctx.store.insertMessage({
+      // Checked again here: a request of the same turn may have added it since (its savepoint then rolls back alone).
+      const inserted = ctx.store.insertMessage({
         message_hash: hash,
         safe,
         message: JSON.stringify(body.message),
@@ -102,6 +119,7 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         created: now,
         modified: now,
       });
+      if (!inserted) throw exists();
       ctx.store.insertMessageConfirmation({
         message_hash: hash,
         owner: part.owner,
@@ -117,10 +135,10 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const safe = pathAddress((request.params as { address: string }).address);
     const { limit, offset } = limits(request.query as Record<string, unknown>, queryInt);
     const rows = ctx.store.messagesOf(safe, limit, offset);
-    const threshold = rows.length > 0 ? (await safeStateOr422(ctx, safe)).threshold : 0;
+    const state = rows.length > 0 ? await safeStateOr422(ctx, safe) : undefined;
     return page(
       request,
-      rows.map((r) => serialize(ctx, r, threshold)),
+      rows.map((r) => serialize(ctx, r, state)),
       ctx.store.countMessages(safe),
       limit,
       offset,
@@ -131,7 +149,7 @@ export function messageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const hash = txHashParam((request.params as { hash: string }).hash);
     const row = ctx.store.message(hash);
     if (!row) throw notFound(`Message with hash ${hash} was not found.`);
-    return serialize(ctx, row, (await safeStateOr422(ctx, row.safe)).threshold);
+    return serialize(ctx, row, await safeStateOr422(ctx, row.safe));
   });
 
   app.post("/v1/messages/:hash/signatures/", async (request, reply) => {

@@ -246,7 +246,7 @@ export type TxOrdering = keyof typeof TX_ORDERINGS;
 const TX_SELECT = `
   SELECT t.*, e.block_number, e.transaction_hash, e.execution_date, e.is_successful, e.executor, e.signatures,
          e.gas_used, e.eth_gas_price, e.fee
-  FROM multisig_transactions t LEFT JOIN executions e ON e.safe_tx_hash = t.safe_tx_hash`;
+  FROM multisig_transactions t LEFT JOIN executions e ON e.safe_tx_hash = t.safe_tx_hash AND e.safe = t.safe`;
 
 const TX_WHERE = `
   WHERE t.safe = @safe
@@ -298,7 +298,7 @@ export class Store {
         VALUES (@safe_tx_hash, @safe, @nonce, @block_number, @log_index, @transaction_hash, @execution_date,
          @is_successful, @executor, @signatures, @gas_used, @eth_gas_price, @fee, @payment)`),
       count: p(`SELECT COUNT(*) AS n, COUNT(DISTINCT t.nonce) AS u FROM multisig_transactions t
-        LEFT JOIN executions e ON e.safe_tx_hash = t.safe_tx_hash ${TX_WHERE}`),
+        LEFT JOIN executions e ON e.safe_tx_hash = t.safe_tx_hash AND e.safe = t.safe ${TX_WHERE}`),
       delegatesOf: p(`SELECT * FROM delegates WHERE (safe = ? OR safe = '') AND delegate = ?
         AND (expiry_date IS NULL OR expiry_date > ?)`),
       findDelegates: p(`SELECT * FROM delegates
@@ -316,7 +316,7 @@ export class Store {
       message: p("SELECT * FROM messages WHERE message_hash = ?"),
       messagesOf: p("SELECT * FROM messages WHERE safe = ? ORDER BY created DESC LIMIT ? OFFSET ?"),
       countMessages: p("SELECT COUNT(*) AS n FROM messages WHERE safe = ?"),
-      insertMessage: p(`INSERT INTO messages
+      insertMessage: p(`INSERT OR IGNORE INTO messages
         (message_hash, safe, message, proposed_by, safe_app_id, origin, created, modified)
         VALUES (@message_hash, @safe, @message, @proposed_by, @safe_app_id, @origin, @created, @modified)`),
       touchMessage: p("UPDATE messages SET modified = ? WHERE message_hash = ?"),
@@ -487,8 +487,9 @@ export class Store {
   countMessages(safe: string): number {
     return (this.s.countMessages.get(safe) as { n: number }).n;
   }
-  insertMessage(row: MessageRow): void {
-    this.s.insertMessage.run(row);
+  /** False when a message with that hash exists (another request added it first). */
+  insertMessage(row: MessageRow): boolean {
+    return this.s.insertMessage.run(row).changes > 0;
   }
   touchMessage(hash: string, now: string): void {
     this.s.touchMessage.run(now, hash);

@@ -102,15 +102,21 @@ async function checkedSignatures(
   hash: string,
   /** The EIP-712 preimage, computed only when a contract signature needs it. */
   preimage: () => string,
+  /** Refuses a signer (a sentence) before any chain call: only the Safe's owners' contracts are ever called. */
+  signerError: (owner: string) => string | undefined,
   field: string,
   status: number,
 ): Promise<SignaturePart[]> {
   try {
     const parts = parseSignatures(blob, hash);
+    for (const part of parts) {
+      const refused = signerError(part.owner);
+      if (refused) throw new SignatureError(refused);
+    }
     const onChain = parts.filter((p) => p.type === "CONTRACT_SIGNATURE" || p.type === "APPROVED_HASH");
     if (onChain.length > 0) {
       await verifyOnChainParts(
-        { provider: ctx.chain.provider, safe: state.address, hash, preimage: preimage() },
+        { provider: ctx.chain.provider, safe: state.address, version: state.version, hash, preimage: preimage() },
         onChain,
       );
     }
@@ -180,18 +186,32 @@ async function propose(ctx: ServiceContext, safe: string, body: unknown): Promis
         "have an owner add the sender as a delegate.",
     );
   }
-  const parts = p.signature
-    ? await checkedSignatures(ctx, state, p.signature, hashes.hash, () => hashes.preimage, "signature", 422)
-    : [];
+  // Only the sender's signature shows that the sender sent the proposal: without one, anybody could file a
+  // proposal under an owner's (or a delegate's) name.
+  if (!p.signature) {
+    throw fieldError(
+      422,
+      "signature",
+      `A proposal needs the sender's signature of ${safeTxHash}: nothing else shows that ${p.sender} sent it.`,
+    );
+  }
+  const parts = await checkedSignatures(
+    ctx,
+    state,
+    p.signature,
+    safeTxHash,
+    () => hashes.preimage,
+    (owner) =>
+      state.owners.includes(owner) || (owner === p.sender && !isOwner)
+        ? undefined
+        : `Signer=${owner} is not an owner or delegate. ${describeOwners(state)}.`,
+    "signature",
+    422,
+  );
   if (!isOwner && parts.length > 1) {
     throw fieldError(422, "signature", "Just one signature is expected if using delegates.");
   }
-  for (const part of parts) {
-    if (!state.owners.includes(part.owner) && !(part.owner === p.sender && !isOwner)) {
-      throw fieldError(422, "signature", `Signer=${part.owner} is not an owner or delegate. ${describeOwners(state)}.`);
-    }
-  }
-  if (parts.length > 0 && !parts.some((part) => part.owner === p.sender)) {
+  if (!parts.some((part) => part.owner === p.sender)) {
     throw fieldError(
       422,
       "signature",
@@ -219,12 +239,12 @@ async function propose(ctx: ServiceContext, safe: string, body: unknown): Promis
       proposer,
       proposed_by_delegate: isOwner ? null : p.sender,
       origin,
-      trusted: parts.length > 0 ? 1 : 0,
+      trusted: 1,
       submission_date: now,
       modified: now,
       indexed_block: null,
     });
-    if (!inserted && parts.length > 0) ctx.store.trust(safeTxHash, now);
+    if (!inserted) ctx.store.trust(safeTxHash, now); // an unsigned proposal an older version stored
     for (const part of parts) {
       if (!state.owners.includes(part.owner)) continue; // a delegate's own signature is not a confirmation
       ctx.store.insertConfirmation({
@@ -258,12 +278,17 @@ async function confirm(ctx: ServiceContext, safeTxHash: string, body: unknown): 
       refundReceiver: row.refund_receiver,
       nonce: BigInt(row.nonce),
     }).preimage;
-  const parts = await checkedSignatures(ctx, state, signature, safeTxHash, preimage, "signature", 400);
-  for (const part of parts) {
-    if (!state.owners.includes(part.owner)) {
-      throw fieldError(400, "signature", `Signer=${part.owner} is not an owner. ${describeOwners(state)}.`);
-    }
-  }
+  const parts = await checkedSignatures(
+    ctx,
+    state,
+    signature,
+    safeTxHash,
+    preimage,
+    (owner) =>
+      state.owners.includes(owner) ? undefined : `Signer=${owner} is not an owner. ${describeOwners(state)}.`,
+    "signature",
+    400,
+  );
   const now = ctx.now();
   await ctx.store.write(() => {
     let added = false;

@@ -5,8 +5,8 @@ import { SignatureError, type SignaturePart } from "./signatures";
 import { safeReadInterface } from "./state";
 
 /**
- * The on-chain half of signature checking: EIP-1271 contract owners (both isValidSignature forms, as Safe 1.5.0 and
- * 1.4.1 call them) and approved hashes. ECDSA parts are already checked by recovery in parseSignatures.
+ * The on-chain half of signature checking: EIP-1271 contract owners (through the isValidSignature form the Safe's
+ * version calls) and approved hashes. ECDSA parts are already checked by recovery in parseSignatures.
  */
 
 const eip1271Interface = new Interface([
@@ -19,6 +19,8 @@ const MAGIC_LEGACY = "0x20c13b0b";
 export interface VerifyContext {
   provider: Provider;
   safe: string;
+  /** The Safe's version: it decides which isValidSignature form the Safe calls on a contract owner. */
+  version: string;
   /** The hash the owners sign: a safeTxHash or a SafeMessage hash. */
   hash: string;
   /** The EIP-712 encoding whose keccak is `hash` (0x1901 || domain separator || struct hash): the legacy form's data. */
@@ -35,13 +37,26 @@ async function callReturns(provider: Provider, to: string, data: string, blockTa
   }
 }
 
-/** True when `owner` accepts `part` for the context's hash through either EIP-1271 form. */
+/**
+ * Safe 1.3.0 and 1.4.1 call a contract owner's legacy `isValidSignature(bytes data, bytes)` with the EIP-712
+ * preimage and expect 0x20c13b0b; 1.5.0 calls `isValidSignature(bytes32 hash, bytes)` and expects 0x1626ba7e.
+ */
+export function callsLegacyEip1271(version: string): boolean {
+  return /^1\.[0-4]\./.test(version);
+}
+
+/**
+ * True when `owner` accepts `data` for the context's hash through the form the Safe calls. Accepting the other form
+ * would show a confirmation the Safe rejects (GS024) when it executes.
+ */
 export async function contractSignatureValid(ctx: VerifyContext, owner: string, data: string): Promise<boolean> {
   const blockTag = ctx.blockTag ?? "latest";
+  if (callsLegacyEip1271(ctx.version)) {
+    const legacy = eip1271Interface.encodeFunctionData("isValidSignature(bytes,bytes)", [ctx.preimage, data]);
+    return (await callReturns(ctx.provider, owner, legacy, blockTag)) === MAGIC_LEGACY;
+  }
   const modern = eip1271Interface.encodeFunctionData("isValidSignature(bytes32,bytes)", [ctx.hash, data]);
-  if ((await callReturns(ctx.provider, owner, modern, blockTag)) === MAGIC_BYTES32) return true;
-  const legacy = eip1271Interface.encodeFunctionData("isValidSignature(bytes,bytes)", [ctx.preimage, data]);
-  return (await callReturns(ctx.provider, owner, legacy, blockTag)) === MAGIC_LEGACY;
+  return (await callReturns(ctx.provider, owner, modern, blockTag)) === MAGIC_BYTES32;
 }
 
 /**

@@ -12,7 +12,8 @@ import { buildSummary, type SafeTxFields, type SignerSummary } from "../summary"
 import { safeTxHashes } from "./hashes";
 import { apiKit, protocolKit } from "./kit";
 import { safeTransactionFromService } from "./service";
-import { parseSignatures, SignatureError } from "./signatures";
+import { parseSignatures, partFromConfirmation, SignatureError } from "./signatures";
+import { verifyOnChainParts } from "./verify";
 
 /**
  * The one propose -> confirm -> execute path over a Safe Transaction Service (hosted or embedded), used by the
@@ -208,6 +209,7 @@ export async function executeTransaction(
   if (count < threshold) {
     throw new UserError(`${safeTxHash} has ${count} of the ${threshold} confirmations it needs: collect more first.`);
   }
+  await checkConfirmations(hre, kit, safeTxHash, tx);
   const safeTx = await safeTransactionFromService(kit, tx);
   const result = await kit.executeTransaction(safeTx);
   const receipt = await (await hre.ethers.provider.getTransaction(result.hash))?.wait();
@@ -215,6 +217,47 @@ export async function executeTransaction(
     (l) => l.address === getAddress(tx.safe) && l.topics[0] === hre.ethers.id("ExecutionSuccess(bytes32,uint256)"),
   );
   return { transactionHash: result.hash, success: success === true };
+}
+
+/**
+ * Checks, before executing, that the service's fields hash to `safeTxHash` and that every confirmation is an owner's
+ * valid signature of that hash. The Safe checks signatures too, but it takes an approved-hash part (v = 1) of the
+ * executor without any approval: a service that lists one for the executor would make the executor's own
+ * transaction the missing signature for something it never saw summarised.
+ */
+async function checkConfirmations(
+  hre: HardhatRuntimeEnvironment,
+  kit: Awaited<ReturnType<typeof protocolKit>>,
+  safeTxHash: string,
+  tx: SafeMultisigTransactionResponse,
+): Promise<void> {
+  const version = await kit.getContractVersion();
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const { hash, preimage } = safeTxHashes(tx.safe, version, chainId, fieldsOf(tx));
+  if (hash.toLowerCase() !== safeTxHash.toLowerCase()) {
+    throw new UserError(`The service's fields for ${safeTxHash} hash to ${hash}: refusing to execute.`);
+  }
+  const owners = (await kit.getOwners()).map((o) => getAddress(o));
+  for (const confirmation of tx.confirmations ?? []) {
+    try {
+      const part = partFromConfirmation(confirmation);
+      if (!owners.includes(part.owner)) throw new SignatureError(`${part.owner} is not an owner of ${tx.safe}.`);
+      if (part.type === "EOA" || part.type === "ETH_SIGN") {
+        const [parsed] = parseSignatures(part.signature, hash);
+        if (parsed.owner !== part.owner || parsed.type !== part.type) {
+          throw new SignatureError(`its signature recovers to ${parsed.owner}, not ${part.owner}.`);
+        }
+      } else {
+        await verifyOnChainParts({ provider: hre.ethers.provider, safe: tx.safe, version, hash, preimage }, [part]);
+      }
+    } catch (error) {
+      if (!(error instanceof SignatureError)) throw error;
+      throw new UserError(
+        `The service's confirmation of ${confirmation.owner} for ${safeTxHash} is not valid (${error.message}): ` +
+          "refusing to execute.",
+      );
+    }
+  }
 }
 
 /** EIP-712 typed data of a pending transaction, as any wallet's eth_signTypedData_v4 takes it, plus the hashes. */

@@ -1,7 +1,7 @@
 import { HttpError } from "@safe-global/api-kit";
 import type SafeApiKit from "@safe-global/api-kit";
 import { expect } from "chai";
-import { getAddress, parseEther, ZeroAddress } from "ethers";
+import { concat, getAddress, JsonRpcProvider, Network, parseEther, toBeHex, ZeroAddress, zeroPadValue } from "ethers";
 import type { Signer } from "ethers";
 import hre, { ethers } from "hardhat";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -210,6 +210,96 @@ describe("Embedded transaction service @service", function () {
       expect(notOwner.message).to.match(new RegExp(`Sender=${stranger} is not an owner or delegate`));
     });
 
+    it("checks a contract owner's confirmation through the EIP-1271 form its Safe's version calls", async function () {
+      const factory = await ethers.getContractFactory("SingleFormSigner");
+      const legacyOnly = await (await factory.deploy(true)).getAddress();
+      const modernOnly = await (await factory.deploy(false)).getAddress();
+      const standalone = (owner: string) => concat([zeroPadValue(owner, 32), toBeHex(65, 32), "0x00", toBeHex(0, 32)]);
+      for (const [version, accepted, refused] of [
+        ["1.4.1", legacyOnly, modernOnly],
+        ["1.5.0", modernOnly, legacyOnly],
+      ] as const) {
+        const target = await createSafe(hre, { owners: [owners[0], accepted, refused], threshold: 2, version });
+        const hash = await propose(client, target, owners[0], { to: owners[1], value: "0" }, 0);
+        const error = await httpError(client.confirmTransaction(hash, standalone(refused)));
+        expect(error.statusCode, version).to.equal(400);
+        expect(error.message).to.match(new RegExp(`Contract signature for owner ${refused} is not valid`));
+        await client.confirmTransaction(hash, standalone(accepted));
+        const stored = await client.getTransaction(hash);
+        expect(stored.confirmations?.map((c) => c.owner)).to.have.members([owners[0], accepted]);
+        // The Safe agrees: it executes with the confirmation the service accepted (the executor is no owner).
+        const kit = await protocolKit(hre, target, { signer: owners[2] });
+        await kit.executeTransaction(await safeTransactionFromService(kit, stored));
+        expect(await safeAt(target).nonce(), version).to.equal(1n);
+      }
+    });
+
+    it("calls no contract but the Safe's owners to check a signature: a stranger's contract part is refused first", async function () {
+      // A contract that accepts anything (or burns the node's eth_call gas cap) must cost no chain call when it is no
+      // owner: 70 of them fit in one signature blob, each worth an eth_call per form and a getCode.
+      const anything = await (await ethers.getContractFactory("SingleFormSigner")).deploy(false);
+      const stranger = await anything.getAddress();
+      const provider = new JsonRpcProvider(rpc.url, Network.from(svc.chainId), {
+        staticNetwork: true,
+        batchMaxCount: 1,
+        cacheTimeout: -1,
+      });
+      const touched: string[] = [];
+      const call = provider.call.bind(provider);
+      provider.call = (tx) => {
+        touched.push(String(tx.to));
+        return call(tx);
+      };
+      const getCode = provider.getCode.bind(provider);
+      provider.getCode = (address, blockTag) => {
+        touched.push(String(address));
+        return getCode(address, blockTag);
+      };
+      const fresh = await service(rpc.url, { provider });
+      try {
+        const freshClient = api(fresh);
+        const kit = await protocolKit(hre, safe, { signer: owners[0] });
+        const nonce = Number(await freshClient.getNextNonce(safe));
+        const tx = await kit.createTransaction({
+          transactions: [{ to: owners[1], value: "41", data: "0x" }],
+          options: { nonce },
+        });
+        const hash = await kit.getTransactionHash(tx);
+        const own = (await kit.signTransaction(tx)).getSignature(owners[0])!.data;
+        const strangerPart = concat([zeroPadValue(stranger, 32), toBeHex(130, 32), "0x00"]);
+        const blob = (first: string) => concat([first, strangerPart, toBeHex(0, 32)]);
+        const refused = await httpError(
+          freshClient.proposeTransaction({
+            safeAddress: safe,
+            safeTransactionData: tx.data,
+            safeTxHash: hash,
+            senderAddress: owners[0],
+            senderSignature: blob(own),
+          }),
+        );
+        expect(refused.statusCode).to.equal(422);
+        expect(refused.message).to.match(new RegExp(`Signer=${stranger} is not an owner or delegate`));
+        await freshClient.proposeTransaction({
+          safeAddress: safe,
+          safeTransactionData: tx.data,
+          safeTxHash: hash,
+          senderAddress: owners[0],
+          senderSignature: own,
+        });
+        const other = (await protocolKit(hre, safe, { signer: owners[1] })).signTransaction(tx);
+        const confirmRefused = await httpError(
+          freshClient.confirmTransaction(hash, blob((await other).getSignature(owners[1])!.data)),
+        );
+        expect(confirmRefused.statusCode).to.equal(400);
+        expect(confirmRefused.message).to.match(new RegExp(`Signer=${stranger} is not an owner`));
+        expect((await freshClient.getTransaction(hash)).confirmations?.map((c) => c.owner)).to.deep.equal([owners[0]]);
+        expect(touched.map((a) => a.toLowerCase())).to.not.include(stranger.toLowerCase());
+      } finally {
+        await fresh.close();
+        provider.destroy();
+      }
+    });
+
     it("refuses DELEGATECALL except to MultiSendCallOnly and the Safe libraries", async function () {
       const kit = await protocolKit(hre, safe, { signer: owners[0] });
       const nonce = Number(await client.getNextNonce(safe));
@@ -298,6 +388,67 @@ describe("Embedded transaction service @service", function () {
     });
   });
 
+  describe("delegate expiry", function () {
+    it("ends a delegation at its expiry date to the millisecond, whatever precision the date was sent with", async function () {
+      const expiry = Math.floor(Date.now() / 1000) * 1000 + 1000; // the next whole second
+      let clock = expiry - 500;
+      const pinned = await service(rpc.url, { now: () => new Date(clock).toISOString() });
+      try {
+        const delegator = signers[0];
+        const delegate = await signers[7].getAddress();
+        const { chainId } = await ethers.provider.getNetwork();
+        const signature = await delegator.signTypedData(
+          { name: "Safe Transaction Service", version: "1.0", chainId },
+          {
+            Delegate: [
+              { name: "delegateAddress", type: "address" },
+              { name: "totp", type: "uint256" },
+            ],
+          },
+          { delegateAddress: delegate, totp: Math.floor(clock / 1000 / 3600) },
+        );
+        const added = await fetch(`${pinned.url}/v2/delegates/`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            safe,
+            delegate,
+            delegator: owners[0],
+            label: "expires",
+            signature,
+            expiryDate: new Date(expiry).toISOString().replace(".000Z", "Z"),
+          }),
+        });
+        expect(added.status).to.equal(201);
+        const pinnedClient = api(pinned);
+        const kit = await protocolKit(hre, safe, { signer: owners[0] });
+        const nonce = Number(await pinnedClient.getNextNonce(safe));
+        const proposal = async (value: string) => {
+          const tx = await kit.createTransaction({
+            transactions: [{ to: owners[1], value, data: "0x" }],
+            options: { nonce },
+          });
+          const hash = await kit.getTransactionHash(tx);
+          const delegateKit = await protocolKit(hre, safe, { signer: delegate });
+          return pinnedClient.proposeTransaction({
+            safeAddress: safe,
+            safeTransactionData: tx.data,
+            safeTxHash: hash,
+            senderAddress: delegate,
+            senderSignature: (await delegateKit.signHash(hash)).data,
+          });
+        };
+        await proposal("31"); // before the expiry
+        clock = expiry + 500;
+        const late = await httpError(proposal("32"));
+        expect(late.statusCode).to.equal(422);
+        expect(late.message).to.match(new RegExp(`Sender=${delegate} is not an owner or delegate`));
+      } finally {
+        await pinned.close();
+      }
+    });
+  });
+
   describe("messages", function () {
     it("collects owners' signatures of a message; the prepared signature is what the Safe's handler accepts", async function () {
       const message = "Treasury attestation 2026-12";
@@ -315,6 +466,60 @@ describe("Embedded transaction service @service", function () {
       const list = await client.getMessages(safe);
       expect(list.results.map((m) => m.messageHash)).to.deep.equal([hash]);
     });
+
+    it("prepares a signature from current owners only: a removed owner's no longer counts", async function () {
+      const other = await deployTestSafe({ ownerCount: 3, threshold: 2, saltNonce: 0x3e55n });
+      const members = await Promise.all(other.owners.map((o) => o.getAddress()));
+      const message = "Signed by an owner who then left";
+      for (const owner of [members[0], members[1]]) {
+        const kit = await protocolKit(hre, other.address, { signer: owner });
+        const signature = (await kit.signMessage(kit.createMessage(message))).getSignature(owner)!.data;
+        if (owner === members[0]) await client.addMessage(other.address, { message, signature });
+        else {
+          const { hash } = safeMessageHashes(other.address, "1.5.0", svc.chainId, message);
+          await client.addMessageSignature(hash, signature);
+        }
+      }
+      const { hash } = safeMessageHashes(other.address, "1.5.0", svc.chainId, message);
+      expect((await client.getMessage(hash)).preparedSignature).to.match(/^0x/);
+      const removeOwner = other.safe.interface.encodeFunctionData("removeOwner", [members[0], members[1], 2]);
+      await (
+        await execSafeTx(other.address, { to: other.address, data: removeOwner }, other.owners.slice(0, 2))
+      ).wait();
+      expect(await other.safe.getOwners()).to.deep.equal([members[0], members[2]]);
+      const after = await client.getMessage(hash);
+      expect(after.confirmations).to.have.length(2); // still listed, as signed
+      expect(after.preparedSignature).to.equal(null);
+      expect((await client.getMessages(other.address)).results[0].preparedSignature).to.equal(null);
+    });
+
+    it("answers two owners adding the same message at once with 201 and 400, never 500, and keeps the first", async function () {
+      const message = "Treasury attestation, posted twice at once";
+      const bodies = await Promise.all(
+        [owners[0], owners[1]].map(async (owner) => {
+          const kit = await protocolKit(hre, safe, { signer: owner });
+          const signed = await kit.signMessage(kit.createMessage(message));
+          return JSON.stringify({ message, signature: signed.getSignature(owner)!.data });
+        }),
+      );
+      const responses = await Promise.all(
+        bodies.map((body) =>
+          fetch(`${svc.url}/v1/safes/${safe}/messages/`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          }),
+        ),
+      );
+      const answers = await Promise.all(responses.map(async (r) => ({ status: r.status, text: await r.text() })));
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 400]);
+      expect(answers.find((a) => a.status === 400)!.text).to.match(/already exists: add signatures to it/);
+      const { hash } = safeMessageHashes(safe, "1.5.0", svc.chainId, message);
+      const stored = await client.getMessage(hash);
+      const first = answers[0].status === 201 ? owners[0] : owners[1];
+      expect(stored.proposedBy).to.equal(first);
+      expect(stored.confirmations.map((c) => c.owner)).to.deep.equal([first]);
+    });
   });
 
   describe("indexing", function () {
@@ -328,6 +533,72 @@ describe("Embedded transaction service @service", function () {
       const latest = history.results[0];
       expect(latest).to.include({ to: owners[2], value: "9", nonce: String(nonce), isExecuted: true });
       expect(latest.signatures).to.match(/^0x/);
+    });
+
+    it("ignores ExecutionSuccess logs of a contract posing as a Safe for a real Safe's transactions", async function () {
+      const recipient = getAddress("0x00000000000000000000000000000000000b0b02");
+      const nonce = Number(await client.getNextNonce(safe));
+      const pending = await propose(client, safe, owners[0], { to: recipient, value: "21" }, nonce);
+      // A transaction the owners have not proposed yet, whose hash anyone can compute (here a rejection).
+      const kit = await protocolKit(hre, safe, { signer: owners[1] });
+      const upcoming = await kit.getTransactionHash(
+        await kit.createTransaction({ transactions: [{ to: safe, value: "0", data: "0x" }], options: { nonce } }),
+      );
+      const fake = await (await ethers.getContractFactory("FakeSafe")).deploy(owners);
+      const fakeAddress = await fake.getAddress();
+      expect((await client.getSafeInfo(fakeAddress)).owners).to.deep.equal(owners); // the service now follows it
+      await (await fake.fakeExecution(pending)).wait();
+      await (await fake.fakeExecution(upcoming)).wait();
+      await indexed(svc);
+
+      const stored = await client.getTransaction(pending);
+      expect(stored).to.include({ isExecuted: false, transactionHash: null, executor: null });
+      const rejection = await propose(client, safe, owners[1], { to: safe, value: "0" }, nonce);
+      expect(rejection).to.equal(upcoming);
+      expect((await client.getTransaction(upcoming)).isExecuted).to.equal(false);
+      const listed = await client.getPendingTransactions(safe);
+      expect(listed.results.map((t) => t.safeTxHash)).to.include.members([pending, upcoming]);
+      await confirmAs(client, safe, owners[1], pending);
+      expect((await client.getTransaction(pending)).confirmations).to.have.length(2);
+      expect((await client.getMultisigTransactions(fakeAddress, { executed: true })).count).to.equal(0);
+    });
+
+    it("backfills the Safes it is asked about in one pass over the history, however many they are", async function () {
+      const later = await Promise.all(
+        [0x5a1n, 0x5a2n, 0x5a3n, 0x5a4n].map((saltNonce) => deployTestSafe({ ownerCount: 2, threshold: 2, saltNonce })),
+      );
+      await (await execSafeTx(later[3].address, { to: owners[2], value: 7n }, later[3].signers.slice(0, 2))).wait();
+      const provider = new JsonRpcProvider(rpc.url, Network.from(svc.chainId), {
+        staticNetwork: true,
+        batchMaxCount: 1,
+        cacheTimeout: -1,
+      });
+      let getLogs = 0;
+      const original = provider.getLogs.bind(provider);
+      provider.getLogs = (filter) => {
+        getLogs++;
+        return original(filter);
+      };
+      const fresh = await service(rpc.url, { provider, chunk: 20, pollIntervalMs: 3_600_000 });
+      try {
+        const freshClient = api(fresh);
+        await indexed(fresh);
+        const scan = async (safes: string[]) => {
+          for (const s of safes) await freshClient.getSafeInfo(s);
+          getLogs = 0;
+          await indexed(fresh);
+          return getLogs;
+        };
+        const one = await scan([later[0].address]);
+        const three = await scan(later.slice(1).map((l) => l.address));
+        expect(one).to.be.greaterThan(0);
+        expect(three).to.equal(one);
+        const history = await freshClient.getMultisigTransactions(later[3].address, { executed: true });
+        expect(history.results.map((t) => t.value)).to.deep.equal(["7"]);
+      } finally {
+        await fresh.close();
+        provider.destroy();
+      }
     });
 
     it("forgets what a re-org removed and reads the new blocks", async function () {

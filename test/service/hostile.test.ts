@@ -3,6 +3,7 @@ import { concat, getAddress, HDNodeWallet, toBeHex, Wallet, ZeroAddress, zeroPad
 import hre from "hardhat";
 
 import { safeTxHashes } from "../../lib/safe/hashes";
+import { ethSignDigest } from "../../lib/safe/signatures";
 import type { TxService } from "../../service";
 import { BODY_LIMIT } from "../../service/app";
 import { deployTestSafe } from "../fixtures/safe";
@@ -161,7 +162,33 @@ describe("Embedded transaction service under hostile input @service", function (
           signature: concat([keys[0].signingKey.sign(hash1).serialized, keys[0].signingKey.sign(hash1).serialized]),
         }),
       );
+      // One owner twice in different forms: EIP-712 and eth_sign, EIP-712 and an approved hash.
+      const own712 = keys[0].signingKey.sign(hash1).serialized;
+      const ownEthSign = keys[0].signingKey.sign(ethSignDigest(hash1));
+      const ethSignForm = concat([ownEthSign.r, ownEthSign.s, toBeHex(ownEthSign.v + 4, 1)]);
+      for (const [name, second] of [
+        ["eth_sign", ethSignForm],
+        ["approved hash", concat([zeroPadValue(owners[0], 32), toBeHex(0, 32), "0x01"])],
+      ] as const) {
+        json(
+          `one owner twice, EIP-712 and ${name}`,
+          "POST",
+          proposePath,
+          body(1, { signature: concat([own712, second]) }),
+        );
+      }
+      // A contract signature whose data offset points into the next static part (its r is read as the length).
+      json(
+        "contract signature data inside the static parts",
+        "POST",
+        proposePath,
+        body(1, { signature: concat([zeroPadValue(owners[1], 32), toBeHex(65, 32), "0x00", own712]) }),
+      );
       json("DELEGATECALL to an EOA", "POST", proposePath, body(1, { operation: 1 }));
+      // Nothing but a signature shows who sent a proposal: unsigned, anyone could file one under an owner's name.
+      json("no signature, an owner as sender", "POST", proposePath, body(1, { signature: undefined }));
+      json("null signature, an owner as sender", "POST", proposePath, body(1, { signature: null }));
+      json("no signature, the stored proposal re-posted", "POST", proposePath, { ...stored, signature: null });
       const sig65 = keys[1].signingKey.sign(storedHash).serialized;
       const truncated = [
         sig65.slice(0, 2 + 128),
@@ -295,6 +322,38 @@ describe("Embedded transaction service under hostile input @service", function (
         signature: sig65,
       });
       json("message: empty", "POST", `/v1/safes/${safe}/messages/`, { message: "", signature: sig65 });
+      // Typed data the schema's shape admits but EIP-712 cannot hash, or hashes as another primary type than named.
+      const mail = [{ name: "contents", type: "string" }];
+      const typedAttempts: [string, Record<string, unknown>][] = [
+        ["two root types", { types: { Mail: mail, Note: mail }, primaryType: "Mail", message: { contents: "x" } }],
+        [
+          "an unknown field type",
+          { types: { Mail: [{ name: "a", type: "uint999" }] }, primaryType: "Mail", message: { a: 1 } },
+        ],
+        ["a missing field", { types: { Mail: mail }, primaryType: "Mail", message: {} }],
+        [
+          "a value of the wrong type",
+          { types: { Mail: [{ name: "a", type: "uint8" }] }, primaryType: "Mail", message: { a: "x" } },
+        ],
+        [
+          "a recursive type",
+          { types: { Mail: [{ name: "m", type: "Mail" }] }, primaryType: "Mail", message: { m: {} } },
+        ],
+        [
+          "a primaryType other than the hashed one",
+          {
+            types: { Mail: [{ name: "to", type: "Person" }], Person: [{ name: "name", type: "string" }] },
+            primaryType: "Person",
+            message: { to: { name: "x" }, name: "x" },
+          },
+        ],
+      ];
+      for (const [name, typed] of typedAttempts) {
+        json(`message: typed data with ${name}`, "POST", `/v1/safes/${safe}/messages/`, {
+          message: { domain: { name: "x", chainId: Number(chainId) }, ...typed },
+          signature: sig65,
+        });
+      }
       json("message signature on unknown message", "POST", `/v1/messages/0x${"cd".repeat(32)}/signatures/`, {
         signature: sig65,
       });

@@ -1,6 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { getAddress, parseEther, Wallet } from "ethers";
+import { concat, getAddress, parseEther, Wallet, zeroPadValue } from "ethers";
 import hre, { ethers } from "hardhat";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -193,5 +193,51 @@ describe("safe:* tasks with the embedded service @service", function () {
     ).to.be.rejectedWith(/run again with --yes/);
     // (The chain was reverted to the fixture, so an earlier test's proposal for this Safe may be pending again.)
     expect(await pending()).to.deep.equal(pendingBefore);
+  });
+
+  it("executes only confirmations it verified: a listed approval of the executor's is not one", async function () {
+    const [first, second, third] = await ethers.getSigners();
+    const safe = await createSafe(hre, {
+      owners: [first.address, second.address, third.address],
+      threshold: 2,
+      saltNonce: 0x7a5c6n,
+    });
+    await (await first.sendTransaction({ to: safe, value: parseEther("1") })).wait();
+    const recipient = getAddress("0x00000000000000000000000000000000000c0ff1");
+    await hre.run("safe:propose", { safe, to: recipient, value: "0.25", signer: first.address, yes: true, json: true });
+    const [pending] = (await api(svc).getPendingTransactions(safe)).results;
+    // A service that lies (compromised, or not this one) lists an approved hash of the executor's, which the Safe
+    // would take from its executor without any approval on chain: the executor would supply the second signature.
+    svc.store.insertConfirmation({
+      safe_tx_hash: pending.safeTxHash.toLowerCase(),
+      owner: second.address,
+      signature: concat([zeroPadValue(second.address, 32), ethers.ZeroHash, "0x01"]),
+      signature_type: "APPROVED_HASH",
+      submission_date: new Date().toISOString(),
+    });
+    expect((await api(svc).getTransaction(pending.safeTxHash)).confirmations).to.have.length(2);
+    const before = await ethers.provider.getBalance(recipient);
+    await expect(
+      hre.run("safe:execute", { safeTxHash: pending.safeTxHash, signer: second.address, json: true }),
+    ).to.be.rejectedWith(
+      new RegExp(
+        `confirmation of ${second.address} for ${pending.safeTxHash} is not valid .*has not called approveHash`,
+      ),
+    );
+    expect(await ethers.provider.getBalance(recipient)).to.equal(before);
+    expect(await (await ethers.getContractAt(["function nonce() view returns (uint256)"], safe)).nonce()).to.equal(0n);
+
+    // A confirmation whose signature recovers to someone else is refused the same way.
+    svc.store.db
+      .prepare("UPDATE confirmations SET signature = ?, signature_type = 'EOA' WHERE safe_tx_hash = ? AND owner = ?")
+      .run(
+        await Wallet.createRandom().signingKey.sign(pending.safeTxHash).serialized,
+        pending.safeTxHash.toLowerCase(),
+        second.address,
+      );
+    await expect(
+      hre.run("safe:execute", { safeTxHash: pending.safeTxHash, signer: third.address, json: true }),
+    ).to.be.rejectedWith(/is not valid \(its signature recovers to 0x[0-9a-fA-F]{40}, not /);
+    expect(await ethers.provider.getBalance(recipient)).to.equal(before);
   });
 });
