@@ -17,7 +17,6 @@ export class ChainReader {
   private readonly states = new Map<string, Promise<SafeState>>();
   private readonly codeHashes = new Map<string, Promise<string>>();
   private cachedBlock = -1;
-  private head: { block: Promise<number>; at: number } | undefined;
 
   /**
    * `headTtlMs`: how long one read of the head block number serves later requests (0: every request reads it, as
@@ -29,21 +28,34 @@ export class ChainReader {
     private readonly headTtlMs = 0,
   ) {}
 
-  /** The latest block number, read at most once per `headTtlMs`. */
+  /**
+   * The latest block number, read at most once per `headTtlMs`. With a TTL, an expired value keeps serving while
+   * the next read is in flight (so no request waits on the node), which bounds its age by the TTL plus one read.
+   * With 0, every request waits for a read of its own or shares one in flight.
+   */
   async blockNumber(): Promise<number> {
     const now = Date.now();
-    if (!this.head || (this.head.at + this.headTtlMs < now && !this.pending)) {
-      this.pending = true;
-      const block = this.provider.getBlockNumber().finally(() => {
-        this.pending = false;
-        if (this.head) this.head.at = Date.now();
-      });
-      this.head = { block, at: now };
-      block.catch(() => (this.head = undefined));
+    const fresh = this.head !== undefined && this.head.at + this.headTtlMs >= now;
+    if (fresh) return this.head!.value;
+    if (!this.refresh) {
+      this.refresh = this.provider
+        .getBlockNumber()
+        .then((value) => {
+          this.head = { value, at: Date.now() };
+          return value;
+        })
+        .finally(() => {
+          this.refresh = undefined;
+        });
     }
-    return this.head.block;
+    if (this.head !== undefined && this.headTtlMs > 0) {
+      this.refresh.catch(() => undefined);
+      return this.head.value;
+    }
+    return this.refresh;
   }
-  private pending = false;
+  private head: { value: number; at: number } | undefined;
+  private refresh: Promise<number> | undefined;
 
   /** The Safe's state at the latest block (NotASafeError from lib/safe/state when it is not a Safe). */
   async safeState(address: string): Promise<SafeState> {
