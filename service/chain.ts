@@ -35,7 +35,7 @@ export class ChainReader {
    */
   async blockNumber(): Promise<number> {
     const now = Date.now();
-    const fresh = this.head !== undefined && this.head.at + this.headTtlMs >= now;
+    const fresh = this.headTtlMs > 0 && this.head !== undefined && this.head.at + this.headTtlMs >= now;
     if (fresh) return this.head!.value;
     if (!this.refresh) {
       this.refresh = this.provider
