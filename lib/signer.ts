@@ -64,3 +64,16 @@ export async function ethersSigner(hre: HardhatRuntimeEnvironment, owner: OwnerS
     ? hre.ethers.getSigner(owner.address)
     : new Wallet(owner.kitSigner, hre.ethers.provider);
 }
+
+/**
+ * The keys of the Hardhat network's own accounts (its configured mnemonic), for tests and benchmarks that sign many
+ * hashes without a JSON-RPC round trip each. Never a real owner's key.
+ */
+export function localAccountKeys(hre: HardhatRuntimeEnvironment, count: number): HDNodeWallet[] {
+  const accounts = hre.config.networks.hardhat.accounts as { mnemonic?: string; path?: string };
+  if (!accounts.mnemonic) throw new ConfigError("The Hardhat network's accounts are not derived from a mnemonic.");
+  const path = accounts.path ?? "m/44'/60'/0'/0";
+  return Array.from({ length: count }, (_, i) =>
+    HDNodeWallet.fromPhrase(accounts.mnemonic!, undefined, `${path}/${i}`),
+  );
+}

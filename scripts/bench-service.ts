@@ -13,7 +13,6 @@
  *   npx hardhat run scripts/bench-service.ts        (BENCH_PROPOSALS=N to change the size; BENCH_JSON=1 for JSON)
  */
 import autocannon from "autocannon";
-import { HDNodeWallet, ZeroAddress } from "ethers";
 import hre from "hardhat";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import { spawn } from "node:child_process";
@@ -24,7 +23,10 @@ import { join } from "node:path";
 import { bootstrapSafeContracts } from "../lib/bootstrap";
 import { createSafe } from "../lib/safe/create";
 import { safeTxHashes } from "../lib/safe/hashes";
+import { safeTxOf } from "../lib/safe/prevalidated";
+import { proposalBody } from "../lib/safe/service";
 import { parseSignatures } from "../lib/safe/signatures";
+import { localAccountKeys } from "../lib/signer";
 
 const PROPOSALS = Number(process.env.BENCH_PROPOSALS ?? 4000);
 const CONNECTIONS = 50;
@@ -80,8 +82,7 @@ async function main(): Promise<void> {
   const signers = await hre.ethers.getSigners();
   const owners = await Promise.all(signers.slice(0, 3).map((s) => s.getAddress()));
   const safe = await createSafe(hre, { owners, threshold: 2, saltNonce: 0xbe9c4n });
-  const { mnemonic } = hre.config.networks.hardhat.accounts as { mnemonic: string };
-  const keys = owners.map((_, i) => HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${i}`));
+  const keys = localAccountKeys(hre, 3);
   const { chainId } = await hre.ethers.provider.getNetwork();
 
   console.log(`signing ${PROPOSALS} proposals and ${2 * PROPOSALS} confirmations...`);
@@ -89,35 +90,14 @@ async function main(): Promise<void> {
   const confirmations: Request[][] = [];
   const hashes: string[] = [];
   for (let nonce = 0; nonce < PROPOSALS; nonce++) {
-    const fields = {
-      to: owners[nonce % 3],
-      value: BigInt(nonce + 1),
-      data: "0x",
-      operation: 0,
-      safeTxGas: 0n,
-      baseGas: 0n,
-      gasPrice: 0n,
-      gasToken: ZeroAddress,
-      refundReceiver: ZeroAddress,
-      nonce: BigInt(nonce),
-    };
+    const fields = safeTxOf({ to: owners[nonce % 3], value: BigInt(nonce + 1) }, BigInt(nonce));
     const hash = safeTxHashes(safe, "1.5.0", chainId, fields).hash;
     hashes.push(hash);
     const [s0, s1, s2] = keys.map((k) => k.signingKey.sign(hash).serialized);
     proposals.push({
       method: "POST",
       path: `/v2/safes/${safe}/multisig-transactions/`,
-      body: JSON.stringify({
-        ...fields,
-        value: fields.value.toString(),
-        safeTxGas: "0",
-        baseGas: "0",
-        gasPrice: "0",
-        nonce,
-        contractTransactionHash: hash,
-        sender: owners[0],
-        signature: s0,
-      }),
+      body: JSON.stringify(proposalBody(fields, hash, owners[0], s0)),
     });
     confirmations.push(
       [s1, s2].map((signature) => ({

@@ -140,12 +140,9 @@ export function safeRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   const safesWhere = async (match: (s: { owners: string[]; modules: string[] }) => boolean) => {
-    const safes: string[] = [];
-    for (const { address } of ctx.store.safes()) {
-      const state = await ctx.chain.safeState(address).catch(() => undefined);
-      if (state && match(state)) safes.push(address);
-    }
-    return { safes };
+    const known = ctx.store.safes().map((s) => s.address);
+    const states = await Promise.all(known.map((address) => ctx.chain.safeState(address).catch(() => undefined)));
+    return { safes: known.filter((_, i) => states[i] !== undefined && match(states[i]!)) };
   };
   app.get("/v1/owners/:address/safes/", async (request) => {
     const owner = pathAddress((request.params as { address: string }).address);

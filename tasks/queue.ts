@@ -1,27 +1,18 @@
-import { getAddress, isAddress } from "ethers";
 import { task, types } from "hardhat/config";
 
-import { UserError } from "../lib/errors";
 import { formatAmount, table, toJson } from "../lib/format";
-import { guardOf, readQueue } from "../lib/guard/queue";
-import { explainRevert } from "../lib/revert";
-import { treasuryGuardErrors } from "../lib/guard/policy";
+import { guardOf, readQueue, sendQueueCall } from "../lib/guard/queue";
 import { checkChain, ethersSigner, ownerSigner } from "../lib/signer";
-import { userFacing } from "./util";
-
-function safeArg(value: string): string {
-  if (!isAddress(value)) throw new UserError(`--safe ${value} is not an address.`);
-  return getAddress(value);
-}
+import { addressArg, HELP, userFacing } from "./util";
 
 const when = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
 
 task<{ safe: string; json: boolean }>("queue:list", "List the TreasuryGuard's queue of a Safe, with states and times")
   .addParam("safe", "The Safe")
-  .addFlag("json", "Print JSON")
+  .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
-      const { guard, items } = await readQueue(hre.ethers.provider, safeArg(args.safe));
+      const { guard, items } = await readQueue(hre.ethers.provider, addressArg(args.safe, "safe"));
       if (args.json) {
         console.log(toJson({ guard, items }));
         return;
@@ -57,46 +48,29 @@ interface IdArgs {
 task<IdArgs>("queue:execute", "Run a queued transaction once its delay is over (anyone may send it)")
   .addParam("safe", "The Safe")
   .addParam("id", "Queue id (queue:list)", undefined, types.int)
-  .addOptionalParam("signer", "Unlocked local account that sends it (local networks; otherwise PRIVATE_KEY/MNEMONIC)")
-  .addFlag("json", "Print JSON")
+  .addOptionalParam("signer", HELP.signer)
+  .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
       await checkChain(hre);
-      const safe = safeArg(args.safe);
-      const guard = await guardOf(hre.ethers.provider, safe);
       const sender = await ethersSigner(hre, await ownerSigner(hre, args.signer));
-      try {
-        const tx = await (guard.connect(sender) as typeof guard).execute(safe, args.id);
-        const receipt = await tx.wait();
-        console.log(
-          args.json
-            ? toJson({ transactionHash: tx.hash, gasUsed: receipt?.gasUsed })
-            : `Executed queue item ${args.id}: ${tx.hash}`,
-        );
-      } catch (error) {
-        throw new UserError(`Queue item ${args.id} was not executed: ${explainRevert(error, [treasuryGuardErrors])}`);
-      }
+      const r = await sendQueueCall(hre.ethers.provider, sender, "execute", addressArg(args.safe, "safe"), args.id);
+      console.log(args.json ? toJson(r) : `Executed queue item ${args.id}: ${r.transactionHash}`);
     }),
   );
 
 task<IdArgs>("queue:veto", "Veto a queued transaction as an owner (enough vetoes cancel it)")
   .addParam("safe", "The Safe")
   .addParam("id", "Queue id (queue:list)", undefined, types.int)
-  .addOptionalParam("signer", "Unlocked local account to veto with (local networks; otherwise PRIVATE_KEY/MNEMONIC)")
-  .addFlag("json", "Print JSON")
+  .addOptionalParam("signer", HELP.signer)
+  .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
       await checkChain(hre);
-      const safe = safeArg(args.safe);
-      const guard = await guardOf(hre.ethers.provider, safe);
-      const required = await guard.cancelThreshold(safe);
+      const safe = addressArg(args.safe, "safe");
+      const required = await (await guardOf(hre.ethers.provider, safe)).cancelThreshold(safe);
       const sender = await ethersSigner(hre, await ownerSigner(hre, args.signer));
-      try {
-        const tx = await (guard.connect(sender) as typeof guard).veto(safe, args.id);
-        await tx.wait();
-      } catch (error) {
-        throw new UserError(`The veto was not recorded: ${explainRevert(error, [treasuryGuardErrors])}`);
-      }
+      await sendQueueCall(hre.ethers.provider, sender, "veto", safe, args.id);
       const item = (await readQueue(hre.ethers.provider, safe)).items[args.id];
       console.log(
         args.json

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 
-import { getAddress, isAddress, parseEther, parseUnits, Interface } from "ethers";
+import { parseEther, parseUnits, Interface } from "ethers";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
@@ -20,7 +20,7 @@ import {
 } from "../lib/safe/workflow";
 import { checkChain, ownerSigner } from "../lib/signer";
 import { formatSummary } from "../lib/summary";
-import { userFacing } from "./util";
+import { addressArg, HELP, userFacing } from "./util";
 
 /** Shows the summary, then asks (or takes --yes). Without a terminal and without --yes, nothing is signed. */
 function approver(yes: boolean, json: boolean): Approve {
@@ -37,11 +37,6 @@ function approver(yes: boolean, json: boolean): Approve {
       rl.close();
     }
   };
-}
-
-function address(value: string, name: string): string {
-  if (!isAddress(value)) throw new UserError(`--${name} ${value} is not an address (0x + 40 hex digits).`);
-  return getAddress(value);
 }
 
 interface SignerArgs {
@@ -80,18 +75,18 @@ task<ProposeArgs>(
   .addOptionalParam("data", "Calldata for a call", "0x")
   .addOptionalParam("token", "ERC20 to transfer instead of ETH (with --amount)")
   .addOptionalParam("amount", "Token amount in the token's units (e.g. 250.5)")
-  .addOptionalParam("nonce", "Nonce (default: the service's next, pending proposals counted)", undefined, types.int)
-  .addOptionalParam("signer", "Unlocked local account to sign with (local networks; otherwise PRIVATE_KEY/MNEMONIC)")
-  .addFlag("yes", "Sign without asking after printing the summary")
-  .addFlag("json", "Print JSON")
+  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
+  .addOptionalParam("signer", HELP.signer)
+  .addFlag("yes", HELP.yes)
+  .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
-      const safe = address(args.safe, "safe");
-      const to = address(args.to, "to");
+      const safe = addressArg(args.safe, "safe");
+      const to = addressArg(args.to, "to");
       let transaction = { to, value: parseEther(args.value).toString(), data: args.data };
       if (args.token) {
         if (!args.amount) throw new UserError("--token needs --amount (in the token's units).");
-        const token = address(args.token, "token");
+        const token = addressArg(args.token, "token");
         const decimals = Number(await new hre.ethers.Contract(token, erc20, hre.ethers.provider).decimals());
         transaction = {
           to: token,
@@ -132,9 +127,9 @@ interface HashArgs extends SignerArgs {
 
 task<HashArgs>("safe:confirm", "Show a pending transaction, then add your signature")
   .addPositionalParam("safeTxHash", "The pending transaction")
-  .addOptionalParam("signer", "Unlocked local account to sign with (local networks; otherwise PRIVATE_KEY/MNEMONIC)")
-  .addFlag("yes", "Sign without asking after printing the summary")
-  .addFlag("json", "Print JSON")
+  .addOptionalParam("signer", HELP.signer)
+  .addFlag("yes", HELP.yes)
+  .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
       const signer = await signerOf(hre, args);
@@ -149,8 +144,8 @@ task<HashArgs>("safe:confirm", "Show a pending transaction, then add your signat
 
 task<HashArgs>("safe:execute", "Execute a pending transaction that has its signatures")
   .addPositionalParam("safeTxHash", "The pending transaction")
-  .addOptionalParam("signer", "Unlocked local account that sends it (local networks; otherwise PRIVATE_KEY/MNEMONIC)")
-  .addFlag("json", "Print JSON")
+  .addOptionalParam("signer", HELP.signer)
+  .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
       const signer = await signerOf(hre, args);
@@ -166,13 +161,13 @@ task<HashArgs>("safe:execute", "Execute a pending transaction that has its signa
 
 task<{ safe: string; json: boolean }>("safe:pending", "List the Safe's pending transactions and their signatures")
   .addParam("safe", "The Safe")
-  .addFlag("json", "Print JSON")
+  .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
       const api = await apiKit(hre);
       const pending = await serviceCall(
         "list pending transactions",
-        api.getPendingTransactions(address(args.safe, "safe")),
+        api.getPendingTransactions(addressArg(args.safe, "safe")),
       );
       const rows = pending.results.map((t) => ({
         nonce: t.nonce,
@@ -220,7 +215,7 @@ task<{ safeTxHash: string; signature?: string; file?: string; signer?: string; j
   .addOptionalParam("signature", "The 65-byte signature (0x...)")
   .addOptionalParam("file", "Read the signature from this file instead")
   .addOptionalParam("signer", "The owner you expect it from (checked)")
-  .addFlag("json", "Print JSON")
+  .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
       const signature = args.signature ?? (args.file ? readFileSync(args.file, "utf8").trim() : undefined);
@@ -246,13 +241,13 @@ task<PayoutsArgs>(
 )
   .addParam("safe", "The Safe")
   .addParam("csv", "CSV file: header recipient,amount,token; token empty for ETH; amounts in the asset's units")
-  .addOptionalParam("nonce", "Nonce (default: the service's next, pending proposals counted)", undefined, types.int)
-  .addOptionalParam("signer", "Unlocked local account to sign with (local networks; otherwise PRIVATE_KEY/MNEMONIC)")
-  .addFlag("yes", "Sign without asking after printing the summary")
-  .addFlag("json", "Print JSON")
+  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
+  .addOptionalParam("signer", HELP.signer)
+  .addFlag("yes", HELP.yes)
+  .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
-      const safe = address(args.safe, "safe");
+      const safe = addressArg(args.safe, "safe");
       const payouts = await readPayouts(hre.ethers.provider, readFileSync(args.csv, "utf8"));
       if (!args.json) console.log(`${payouts.length} payments: ${payoutTotals(payouts).join("; ")}\n`);
       const signer = await signerOf(hre, args);

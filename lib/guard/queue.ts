@@ -1,9 +1,10 @@
 import { Contract, getAddress, Interface } from "ethers";
-import type { Provider } from "ethers";
+import type { Provider, Signer } from "ethers";
 
 import { UserError } from "../errors";
+import { explainRevert } from "../revert";
 import { SAFE_SLOTS } from "../safe/state";
-import { QUEUE_STATES, type QueueStateName } from "./policy";
+import { QUEUE_STATES, treasuryGuardErrors, type QueueStateName } from "./policy";
 
 /** The TreasuryGuard's queue of one Safe, read from the chain (the same on every network and service). */
 
@@ -62,4 +63,26 @@ export async function readQueue(provider: Provider, safe: string): Promise<{ gua
     }),
   );
   return { guard: await guard.getAddress(), items };
+}
+
+/**
+ * Sends guard.execute(safe, id) (anyone, once ready) or guard.veto(safe, id) (an owner) from `sender`; a revert
+ * becomes a UserError with the guard's reason as a sentence.
+ */
+export async function sendQueueCall(
+  provider: Provider,
+  sender: Signer,
+  method: "execute" | "veto",
+  safe: string,
+  id: number,
+): Promise<{ transactionHash: string; gasUsed?: bigint }> {
+  const guard = (await guardOf(provider, safe)).connect(sender) as Contract;
+  try {
+    const tx = await guard[method](safe, id);
+    const receipt = await tx.wait();
+    return { transactionHash: tx.hash, gasUsed: receipt?.gasUsed };
+  } catch (error) {
+    const what = method === "execute" ? `Queue item ${id} was not executed` : "The veto was not recorded";
+    throw new UserError(`${what}: ${explainRevert(error, [treasuryGuardErrors])}`);
+  }
 }

@@ -50,24 +50,29 @@ function hashesOfTyped(typed: {
   return { hash: keccak256(preimage), domainHash, messageHash, preimage };
 }
 
+/** A SafeTx as protocol-kit and the services take it: integers as decimal strings, the nonce a number. */
+export function safeTxData(tx: SafeTxFields) {
+  return {
+    to: tx.to,
+    value: tx.value.toString(),
+    data: tx.data,
+    operation: tx.operation,
+    safeTxGas: tx.safeTxGas.toString(),
+    baseGas: tx.baseGas.toString(),
+    gasPrice: tx.gasPrice.toString(),
+    gasToken: tx.gasToken,
+    refundReceiver: tx.refundReceiver,
+    nonce: Number(tx.nonce),
+  };
+}
+
 export function safeTxHashes(safe: string, version: string, chainId: bigint, tx: SafeTxFields): Eip712Hashes {
   return hashesOfTyped(
     generateTypedData({
       safeAddress: safe,
       safeVersion: version,
       chainId,
-      data: {
-        to: tx.to,
-        value: tx.value.toString(),
-        data: tx.data,
-        operation: tx.operation,
-        safeTxGas: tx.safeTxGas.toString(),
-        baseGas: tx.baseGas.toString(),
-        gasPrice: tx.gasPrice.toString(),
-        gasToken: tx.gasToken,
-        refundReceiver: tx.refundReceiver,
-        nonce: Number(tx.nonce),
-      },
+      data: safeTxData(tx),
     }),
   );
 }

@@ -1,6 +1,7 @@
 import { Contract, ZeroAddress, zeroPadValue } from "ethers";
 import type { ContractTransactionResponse, Signer } from "ethers";
 
+import type { SafeTxFields } from "../summary/types";
 import { safeInterface } from "./create";
 
 /**
@@ -77,4 +78,10 @@ export function prevalidatedSignatures(owners: string[]): string {
       .map((a) => zeroPadValue(a, 32).slice(2) + "0".repeat(64) + "01")
       .join("")
   );
+}
+
+/** A SafeTx with every field not given at its default (a plain CALL, no refund), at `nonce`. */
+export function safeTxOf(input: SafeTxInput, nonce: bigint): SafeTxFields {
+  const [to, value, data, operation, safeTxGas, baseGas, gasPrice, gasToken, refundReceiver] = safeTxFields(input);
+  return { to, value, data, operation, safeTxGas, baseGas, gasPrice, gasToken, refundReceiver, nonce };
 }

@@ -2,6 +2,8 @@ import type Safe from "@safe-global/protocol-kit";
 import { EthSafeSignature } from "@safe-global/protocol-kit";
 import type { SafeMultisigTransactionResponse, SafeTransaction } from "@safe-global/types-kit";
 
+import type { SafeTxFields } from "../summary/types";
+import { safeTxData } from "./hashes";
 import { partFromConfirmation } from "./signatures";
 
 /**
@@ -47,4 +49,12 @@ export async function safeTransactionFromService(
     );
   }
   return safeTx;
+}
+
+/**
+ * The body of a proposal as api-kit posts it to /v2/safes/{safe}/multisig-transactions/ (integers as decimal
+ * strings, the nonce a number), for clients that speak to a service without api-kit (benchmarks, crash tests).
+ */
+export function proposalBody(tx: SafeTxFields, safeTxHash: string, sender: string, signature: string) {
+  return { ...safeTxData(tx), contractTransactionHash: safeTxHash, sender, signature };
 }

@@ -9,7 +9,7 @@ import { UserError } from "../errors";
 import { guardOf, guardQueueInterface } from "../guard/queue";
 import type { OwnerSigner } from "../signer";
 import { buildSummary, type SafeTxFields, type SignerSummary } from "../summary";
-import { safeTxHashes } from "./hashes";
+import { safeTxData, safeTxHashes } from "./hashes";
 import { apiKit, protocolKit } from "./kit";
 import { safeTransactionFromService } from "./service";
 import { parseSignatures, partFromConfirmation, SignatureError } from "./signatures";
@@ -271,18 +271,7 @@ export async function exportTypedData(hre: HardhatRuntimeEnvironment, safeTxHash
     safeAddress: tx.safe,
     safeVersion: summary.version,
     chainId: summary.chainId,
-    data: {
-      to: fields.to,
-      value: fields.value.toString(),
-      data: fields.data,
-      operation: fields.operation,
-      safeTxGas: fields.safeTxGas.toString(),
-      baseGas: fields.baseGas.toString(),
-      gasPrice: fields.gasPrice.toString(),
-      gasToken: fields.gasToken,
-      refundReceiver: fields.refundReceiver,
-      nonce: Number(fields.nonce),
-    },
+    data: safeTxData(fields),
   });
   const domain = { ...typed.domain, chainId: Number(summary.chainId) };
   return {

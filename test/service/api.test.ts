@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { canonicalAddresses } from "../../lib/safe/canonical";
 import { createSafe } from "../../lib/safe/create";
 import { safeMessageHashes } from "../../lib/safe/hashes";
-import { protocolKit } from "../../lib/safe/kit";
+import { apiKit, EMBEDDED_SERVICE_URL, protocolKit } from "../../lib/safe/kit";
 import { safeTransactionFromService } from "../../lib/safe/service";
 import type { TxService } from "../../service";
 import { deployTestSafe, execSafeTx, safeAt } from "../fixtures/safe";
@@ -666,6 +666,25 @@ describe("Embedded transaction service @service", function () {
       expect(executed.map((i) => i.id)).to.deep.equal([id.toString()]);
       expect(executed[0].closedTransactionHash).to.match(/^0x[0-9a-f]{64}$/);
       expect((await queueOf()).count).to.equal(2);
+    });
+  });
+
+  describe("which service lib's apiKit uses", function () {
+    it("on a local chain without TX_SERVICE_URL: the embedded default if it answers, else a sentence to start it", async function () {
+      const saved = process.env.TX_SERVICE_URL;
+      delete process.env.TX_SERVICE_URL;
+      try {
+        await expect(apiKit(hre)).to.be.rejectedWith(/start the embedded one .*tx-service --network localhost/);
+        const onDefault = await service(rpc.url, { port: Number(new URL(EMBEDDED_SERVICE_URL).port) });
+        try {
+          expect((await (await apiKit(hre)).getSafeInfo(safe)).address).to.equal(safe);
+        } finally {
+          await onDefault.close();
+        }
+      } finally {
+        if (saved === undefined) delete process.env.TX_SERVICE_URL;
+        else process.env.TX_SERVICE_URL = saved;
+      }
     });
   });
 

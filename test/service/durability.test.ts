@@ -4,11 +4,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HDNodeWallet, ZeroAddress } from "ethers";
 import hre from "hardhat";
 import fc from "fast-check";
 
 import { safeTxHashes } from "../../lib/safe/hashes";
+import { safeTxOf } from "../../lib/safe/prevalidated";
+import { proposalBody } from "../../lib/safe/service";
+import { localAccountKeys } from "../../lib/signer";
 import { deployTestSafe } from "../fixtures/safe";
 import { hermetic } from "../guards/hermetic";
 import { rpcServer } from "./helpers";
@@ -81,38 +83,19 @@ describe("Embedded transaction service durability @service", function () {
   it(`loses no acknowledged write across ${KILLS} SIGKILLs and leaves no half-written one`, async function () {
     const { address: safe, owners: ownerSigners } = await deployTestSafe({ ownerCount: 3, threshold: 2 });
     const owners = await Promise.all(ownerSigners.map((o) => o.getAddress()));
-    // The owners' keys (Hardhat's default accounts), to sign many SafeTx hashes quickly.
-    const { mnemonic } = hre.config.networks.hardhat.accounts as { mnemonic: string };
-    const keys = owners.map((_, i) => HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${i}`));
+    const keys = localAccountKeys(hre, 3); // the owners' keys, to sign many SafeTx hashes quickly
     expect(keys.map((k) => k.address)).to.deep.equal(owners);
     const { chainId } = await hre.ethers.provider.getNetwork();
     const ops: Op[] = [];
     for (let nonce = 0; nonce < PROPOSALS; nonce++) {
-      const fields = {
-        to: owners[nonce % 3],
-        value: BigInt(nonce + 1),
-        data: "0x",
-        operation: 0,
-        safeTxGas: 0n,
-        baseGas: 0n,
-        gasPrice: 0n,
-        gasToken: ZeroAddress,
-        refundReceiver: ZeroAddress,
-        nonce: BigInt(nonce),
-      };
+      const fields = safeTxOf({ to: owners[nonce % 3], value: BigInt(nonce + 1) }, BigInt(nonce));
       const hash = safeTxHashes(safe, "1.5.0", chainId, fields).hash;
       const signatures = keys.map((k) => k.signingKey.sign(hash).serialized);
       ops.push({
         kind: "propose",
         key: hash,
         url: `/v2/safes/${safe}/multisig-transactions/`,
-        body: {
-          ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v])),
-          nonce,
-          contractTransactionHash: hash,
-          sender: owners[0],
-          signature: signatures[0],
-        },
+        body: proposalBody(fields, hash, owners[0], signatures[0]),
       });
       for (const i of [1, 2]) {
         ops.push({

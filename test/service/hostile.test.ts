@@ -1,8 +1,11 @@
 import { expect } from "chai";
-import { concat, getAddress, HDNodeWallet, toBeHex, Wallet, ZeroAddress, zeroPadValue } from "ethers";
+import { concat, getAddress, toBeHex, Wallet, ZeroAddress, zeroPadValue } from "ethers";
 import hre from "hardhat";
 
 import { safeTxHashes } from "../../lib/safe/hashes";
+import { safeTxOf } from "../../lib/safe/prevalidated";
+import { proposalBody } from "../../lib/safe/service";
+import { localAccountKeys } from "../../lib/signer";
 import { ethSignDigest } from "../../lib/safe/signatures";
 import type { TxService } from "../../service";
 import { BODY_LIMIT } from "../../service/app";
@@ -36,46 +39,19 @@ describe("Embedded transaction service under hostile input @service", function (
   it("answers every malformed or hostile request with a 4xx JSON sentence and changes nothing", async function () {
     const { address: safe, owners: ownerSigners } = await deployTestSafe({ ownerCount: 3, threshold: 2 });
     const owners = await Promise.all(ownerSigners.map((o) => o.getAddress()));
-    const { mnemonic } = hre.config.networks.hardhat.accounts as { mnemonic: string };
-    const keys = owners.map((_, i) => HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${i}`));
+    const keys = localAccountKeys(hre, 3);
     const stranger = Wallet.createRandom();
     const { chainId } = await hre.ethers.provider.getNetwork();
     const rpc = await rpcServer();
     const svc = await service(rpc.url);
     try {
       const fields = (nonce: number, value = 1n, chain = chainId) => {
-        const f = {
-          to: owners[1],
-          value,
-          data: "0x",
-          operation: 0,
-          safeTxGas: 0n,
-          baseGas: 0n,
-          gasPrice: 0n,
-          gasToken: ZeroAddress,
-          refundReceiver: ZeroAddress,
-          nonce: BigInt(nonce),
-        };
+        const f = safeTxOf({ to: owners[1], value }, BigInt(nonce));
         return { f, hash: safeTxHashes(safe, "1.5.0", chain, f).hash };
       };
       const body = (nonce: number, overrides: Record<string, unknown> = {}, chain = chainId) => {
         const { f, hash } = fields(nonce, 1n, chain);
-        return {
-          to: f.to,
-          value: "1",
-          data: "0x",
-          operation: 0,
-          safeTxGas: "0",
-          baseGas: "0",
-          gasPrice: "0",
-          gasToken: ZeroAddress,
-          refundReceiver: ZeroAddress,
-          nonce,
-          contractTransactionHash: hash,
-          sender: owners[0],
-          signature: keys[0].signingKey.sign(hash).serialized,
-          ...overrides,
-        };
+        return { ...proposalBody(f, hash, owners[0], keys[0].signingKey.sign(hash).serialized), ...overrides };
       };
       // One stored proposal with one confirmation, which every attempt below must leave as it is.
       const stored = body(0);
