@@ -1,0 +1,157 @@
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import { expect } from "chai";
+import { parseEther, ZeroAddress } from "ethers";
+import { ethers } from "hardhat";
+
+import { signSpend, spendDomain } from "../../lib/modules/spend";
+import { hermetic } from "../guards/hermetic";
+import { batch, HOUR, moduleSafe, safeIface } from "./helpers";
+
+const ETH = ZeroAddress;
+const ALLOWANCE = parseEther("2");
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const TOP = 1n << 255n;
+
+async function attackFixture() {
+  const signers = await ethers.getSigners();
+  const owners = signers.slice(0, 2);
+  const [delegate, recipient, relayer] = signers.slice(3, 6);
+  const module = await ethers.deployContract("SpendingLimitModule");
+  const moduleAddress = await module.getAddress();
+  const token = await ethers.deployContract("TestERC20");
+  const tokenAddress = await token.getAddress();
+  const m = module.interface;
+  const install = async (salt: bigint) => {
+    const s = await moduleSafe("1.5.0", owners, 2, salt);
+    await (await token.mint(s.safeAddress, parseEther("10000"))).wait();
+    await (
+      await s.exec(
+        batch("1.5.0", [
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
+          { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, ALLOWANCE]) },
+          {
+            to: moduleAddress,
+            data: m.encodeFunctionData("setAllowance", [delegate.address, tokenAddress, ALLOWANCE]),
+          },
+          {
+            to: moduleAddress,
+            data: m.encodeFunctionData("setRecipient", [delegate.address, recipient.address, true]),
+          },
+        ]),
+      )
+    ).wait();
+    return s.safeAddress;
+  };
+  const safeA = await install(0xa77a_c000n);
+  const safeB = await install(0xa77a_c001n);
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = spendDomain(moduleAddress, chainId);
+  const sign = async (v: { safe: string; asset: string; amount: bigint; deadline: bigint }) =>
+    signSpend(delegate, domain, {
+      safe: v.safe,
+      delegate: delegate.address,
+      asset: v.asset,
+      to: recipient.address,
+      amount: v.amount,
+      nonce: await module.getNonce(v.safe, delegate.address, v.asset),
+      deadline: v.deadline,
+    });
+  /** Everything an attack could move: balances, both Safes' windows for both assets, the nonces. */
+  const state = async () => {
+    const out: unknown[] = [];
+    for (const s of [safeA, safeB]) {
+      out.push(await ethers.provider.getBalance(s), await token.balanceOf(s));
+      for (const asset of [ETH, tokenAddress]) {
+        out.push([...(await module.getAllowance(s, delegate.address, asset))]);
+        out.push(await module.getNonce(s, delegate.address, asset));
+      }
+    }
+    out.push(await ethers.provider.getBalance(recipient.address), await token.balanceOf(recipient.address));
+    return out;
+  };
+  return { module, token, tokenAddress, delegate, recipient, relayer, safeA, safeB, sign, state };
+}
+
+describe("SpendingLimitModule attacks on the assembly window and relay (session)", function () {
+  hermetic();
+
+  it("many small spends in a row stop exactly at the allowance", async function () {
+    const f = await loadFixture(attackFixture);
+    const spend = f.module.connect(f.delegate);
+    for (let i = 0; i < 4; i++) await (await spend.spend(f.safeA, ETH, f.recipient.address, ALLOWANCE / 4n)).wait();
+    const before = await f.state();
+    await expect(spend.spend(f.safeA, ETH, f.recipient.address, 1n))
+      .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
+      .withArgs(f.safeA, f.delegate.address, ETH, 1n, 0n);
+    expect(await f.state()).to.deep.equal(before);
+  });
+
+  it("a full spend at the end of an hour is still counted 24 hours later (no day-boundary doubling)", async function () {
+    const f = await loadFixture(attackFixture);
+    const spend = f.module.connect(f.delegate);
+    const h = BigInt(await time.latest()) / HOUR + 2n;
+    await time.setNextBlockTimestamp(h * HOUR + HOUR - 1n);
+    await (await spend.spend(f.safeA, ETH, f.recipient.address, ALLOWANCE)).wait();
+    // Every hour boundary up to the last second of hour h + 24: nothing is free again.
+    for (const at of [(h + 1n) * HOUR, (h + 12n) * HOUR, (h + 23n) * HOUR + 1800n, (h + 24n) * HOUR + 1800n]) {
+      await time.increaseTo(at);
+      const before = await f.state();
+      await expect(spend.spend(f.safeA, ETH, f.recipient.address, 1n))
+        .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
+        .withArgs(f.safeA, f.delegate.address, ETH, 1n, 0n);
+      expect(await f.state()).to.deep.equal(before);
+    }
+    await time.increaseTo((h + 25n) * HOUR + 10n);
+    await (await spend.spend(f.safeA, ETH, f.recipient.address, ALLOWANCE)).wait();
+    const before = await f.state();
+    await expect(spend.spend(f.safeA, ETH, f.recipient.address, 1n))
+      .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
+      .withArgs(f.safeA, f.delegate.address, ETH, 1n, 0n);
+    expect(await f.state()).to.deep.equal(before);
+  });
+
+  it("a relayed signature cannot be replayed, malleated, or moved to another Safe, asset or amount", async function () {
+    const f = await loadFixture(attackFixture);
+    const deadline = BigInt(await time.latest()) + HOUR;
+    const amount = ALLOWANCE / 2n;
+    const { r, vs } = await f.sign({ safe: f.safeA, asset: ETH, amount, deadline });
+    const relay = f.module.connect(f.relayer);
+    const invalid = (args: [string, string, bigint, string, string], signer: typeof anyValue | string = anyValue) =>
+      expect(
+        relay.spendWithSignature(
+          args[0],
+          f.delegate.address,
+          args[1],
+          f.recipient.address,
+          args[2],
+          deadline,
+          args[3],
+          args[4],
+        ),
+      )
+        .to.be.revertedWithCustomError(f.module, "InvalidSignature")
+        .withArgs(f.delegate.address, signer);
+
+    let before = await f.state();
+    // Other Safe, other asset, other amount.
+    await invalid([f.safeB, ETH, amount, r, vs]);
+    await invalid([f.safeA, f.tokenAddress, amount, r, vs]);
+    await invalid([f.safeA, ETH, amount + 1n, r, vs]);
+    // The s-malleated twin (s' = n - s, other parity) has s' >= 2^255, which vs cannot hold: its closest encodings
+    // recover someone else (the top bit is taken as parity), never the delegate.
+    const s = BigInt(vs) & (TOP - 1n);
+    for (const twin of [(N - s) & (TOP - 1n), (N - s) | TOP, ((BigInt(vs) & TOP) ^ TOP) | s]) {
+      await invalid([f.safeA, ETH, amount, r, ethers.toBeHex(twin, 32)]);
+    }
+    expect(await f.state()).to.deep.equal(before);
+
+    await (
+      await relay.spendWithSignature(f.safeA, f.delegate.address, ETH, f.recipient.address, amount, deadline, r, vs)
+    ).wait();
+    before = await f.state();
+    // Replay after it ran: the nonce moved.
+    await invalid([f.safeA, ETH, amount, r, vs]);
+    expect(await f.state()).to.deep.equal(before);
+  });
+});
