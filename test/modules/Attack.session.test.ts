@@ -41,10 +41,23 @@ async function attackFixture() {
         ]),
       )
     ).wait();
-    return s.safeAddress;
+    return s;
   };
-  const safeA = await install(0xa77a_c000n);
-  const safeB = await install(0xa77a_c001n);
+  const a = await install(0xa77a_c000n);
+  const safeA = a.safeAddress;
+  const safeB = (await install(0xa77a_c001n)).safeAddress;
+  // A contract delegate of Safe A that is also its own recipient (batches spends, re-enters when paid).
+  const attacker = await ethers.deployContract("SpendAttacker", [moduleAddress]);
+  const attackerAddress = await attacker.getAddress();
+  await (
+    await a.exec(
+      batch("1.5.0", [
+        { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [attackerAddress, ETH, ALLOWANCE]) },
+        { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [attackerAddress, attackerAddress, true]) },
+        { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [attackerAddress, recipient.address, true]) },
+      ]),
+    )
+  ).wait();
   const { chainId } = await ethers.provider.getNetwork();
   const domain = spendDomain(moduleAddress, chainId);
   const sign = async (v: { safe: string; asset: string; amount: bigint; deadline: bigint }) =>
@@ -66,11 +79,26 @@ async function attackFixture() {
         out.push([...(await module.getAllowance(s, delegate.address, asset))]);
         out.push(await module.getNonce(s, delegate.address, asset));
       }
+      out.push([...(await module.getAllowance(s, attackerAddress, ETH))]);
     }
     out.push(await ethers.provider.getBalance(recipient.address), await token.balanceOf(recipient.address));
+    out.push(await ethers.provider.getBalance(attackerAddress));
     return out;
   };
-  return { module, token, tokenAddress, delegate, recipient, relayer, safeA, safeB, sign, state };
+  return {
+    module,
+    attacker,
+    attackerAddress,
+    token,
+    tokenAddress,
+    delegate,
+    recipient,
+    relayer,
+    safeA,
+    safeB,
+    sign,
+    state,
+  };
 }
 
 describe("SpendingLimitModule attacks on the assembly window and relay (session)", function () {
@@ -153,5 +181,34 @@ describe("SpendingLimitModule attacks on the assembly window and relay (session)
     // Replay after it ran: the nonce moved.
     await invalid([f.safeA, ETH, amount, r, vs]);
     expect(await f.state()).to.deep.equal(before);
+  });
+
+  it("a contract delegate batching spends in one transaction is refused as a whole past the allowance", async function () {
+    const f = await loadFixture(attackFixture);
+    const before = await f.state();
+    await expect(f.attacker.batch(f.safeA, ETH, f.recipient.address, ALLOWANCE / 4n, 5n))
+      .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
+      .withArgs(f.safeA, f.attackerAddress, ETH, ALLOWANCE / 4n, 0n);
+    expect(await f.state()).to.deep.equal(before);
+    // Positive control: four quarters in one transaction go through and use the allowance up exactly.
+    await (await f.attacker.batch(f.safeA, ETH, f.recipient.address, ALLOWANCE / 4n, 4n)).wait();
+    const [, spent, available] = await f.module.getAllowance(f.safeA, f.attackerAddress, ETH);
+    expect([spent, available]).to.deep.equal([ALLOWANCE, 0n]);
+  });
+
+  it("re-entering spend from the payment's callback cannot exceed the allowance", async function () {
+    const f = await loadFixture(attackFixture);
+    const before = await f.state();
+    // 1.5 + 1.5 > 2: the inner spend sees the outer one counted, its AllowanceExceeded fails the Safe's ETH
+    // transfer, and the outer spend reverts with TransferFailed.
+    const big = (ALLOWANCE * 3n) / 4n;
+    await expect(f.attacker.spendAndReenter(f.safeA, big, big))
+      .to.be.revertedWithCustomError(f.module, "TransferFailed")
+      .withArgs(f.safeA, ETH, f.attackerAddress, big);
+    expect(await f.state()).to.deep.equal(before);
+    // Positive control: 1.5 + 0.5 fits, and both are counted.
+    await (await f.attacker.spendAndReenter(f.safeA, big, ALLOWANCE - big)).wait();
+    const [, spent, available] = await f.module.getAllowance(f.safeA, f.attackerAddress, ETH);
+    expect([spent, available]).to.deep.equal([ALLOWANCE, 0n]);
   });
 });
