@@ -5,6 +5,7 @@ import { parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
 import { signSpend, spendDomain } from "../../lib/modules/spend";
+import { guardedSafe, batch as guardBatch, queueTx } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
 import { batch, HOUR, moduleSafe, safeIface } from "./helpers";
 
@@ -211,4 +212,54 @@ describe("SpendingLimitModule attacks on the assembly window and relay (session)
     const [, spent, available] = await f.module.getAllowance(f.safeA, f.attackerAddress, ETH);
     expect([spent, available]).to.deep.equal([ALLOWANCE, 0n]);
   });
+
+  it("the guard's Safe-wide cap and the module's allowance cannot be played against each other", async function () {
+    const g = await loadFixture(guardFixture);
+    // The owners pay 9 of the guard's 10 ETH cap; the delegate's 20 ETH allowance must not get past the other 1.
+    await (await g.exec({ to: g.alice.address, value: parseEther("9") })).wait();
+    const state = async () => [
+      await ethers.provider.getBalance(g.safeAddress),
+      await ethers.provider.getBalance(g.alice.address),
+      [...(await g.guard.remaining(g.safeAddress, ETH))],
+      [...(await g.spending.getAllowance(g.safeAddress, g.stranger.address, ETH))],
+      await g.spending.getNonce(g.safeAddress, g.stranger.address, ETH),
+    ];
+    const before = await state();
+    await expect(g.spending.connect(g.stranger).spend(g.safeAddress, ETH, g.alice.address, parseEther("2")))
+      .to.be.revertedWithCustomError(g.guard, "CapExceeded")
+      .withArgs(ETH, parseEther("2"), parseEther("1"));
+    expect(await state()).to.deep.equal(before);
+    // Both ledgers count the spend that fits, and then the guard's cap is used up for the module too.
+    await (await g.spending.connect(g.stranger).spend(g.safeAddress, ETH, g.alice.address, parseEther("1"))).wait();
+    expect((await g.guard.remaining(g.safeAddress, ETH))[0]).to.equal(0n);
+    expect((await g.spending.getAllowance(g.safeAddress, g.stranger.address, ETH))[1]).to.equal(parseEther("1"));
+    const after = await state();
+    await expect(g.spending.connect(g.stranger).spend(g.safeAddress, ETH, g.alice.address, 1n))
+      .to.be.revertedWithCustomError(g.guard, "CapExceeded")
+      .withArgs(ETH, 1n, 0n);
+    expect(await state()).to.deep.equal(after);
+  });
 });
+
+/** The guard's Safe 1.5.0 (TreasuryGuard as guard and module guard, 10 ETH cap) with the module and a 20 ETH delegate. */
+async function guardFixture() {
+  const g = await guardedSafe("1.5.0");
+  const spending = await ethers.deployContract("SpendingLimitModule");
+  const at = await spending.getAddress();
+  const m = spending.interface;
+  // Enabling a module is a policy change: through the guard's queue.
+  const { id, eta } = await queueTx(
+    g,
+    guardBatch(
+      [
+        { to: g.safeAddress, data: safeIface.encodeFunctionData("enableModule", [at]) },
+        { to: at, data: m.encodeFunctionData("setAllowance", [g.stranger.address, ETH, parseEther("20")]) },
+        { to: at, data: m.encodeFunctionData("setRecipient", [g.stranger.address, g.alice.address, true]) },
+      ],
+      g.multiSendCallOnly,
+    ),
+  );
+  await time.increaseTo(eta);
+  await (await g.guard.execute(g.safeAddress, id)).wait();
+  return { ...g, spending };
+}
