@@ -213,6 +213,38 @@ describe("SpendingLimitModule attacks on the assembly window and relay (session)
     expect([spent, available]).to.deep.equal([ALLOWANCE, 0n]);
   });
 
+  it("sparse spends expire bucket by bucket, never early, through the assembly walk of the live list", async function () {
+    const f = await loadFixture(attackFixture);
+    const spend = f.module.connect(f.delegate);
+    const h = BigInt(await time.latest()) / HOUR + 2n;
+    const half = ALLOWANCE / 4n;
+    for (const [hour, amount] of [
+      [h, half],
+      [h + 3n, half],
+      [h + 10n, ALLOWANCE / 2n],
+    ] as const) {
+      await time.setNextBlockTimestamp(hour * HOUR + 100n);
+      await (await spend.spend(f.safeA, ETH, f.recipient.address, amount)).wait();
+    }
+    // [hour, available then]: each bucket frees at the start of its hour + 25, not before.
+    for (const [hour, available] of [
+      [h + 24n, 0n],
+      [h + 25n, half],
+      [h + 27n, half],
+      [h + 28n, 2n * half],
+      [h + 34n, 2n * half],
+    ] as const) {
+      await time.increaseTo(hour * HOUR + 200n);
+      const before = await f.state();
+      await expect(spend.spend(f.safeA, ETH, f.recipient.address, available + 1n))
+        .to.be.revertedWithCustomError(f.module, "AllowanceExceeded")
+        .withArgs(f.safeA, f.delegate.address, ETH, available + 1n, available);
+      expect(await f.state()).to.deep.equal(before);
+    }
+    await time.increaseTo((h + 35n) * HOUR);
+    await (await spend.spend(f.safeA, ETH, f.recipient.address, ALLOWANCE)).wait();
+  });
+
   it("the guard's Safe-wide cap and the module's allowance cannot be played against each other", async function () {
     const g = await loadFixture(guardFixture);
     // The owners pay 9 of the guard's 10 ETH cap; the delegate's 20 ETH allowance must not get past the other 1.
