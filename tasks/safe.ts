@@ -1,12 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { createInterface } from "node:readline/promises";
 
 import { parseEther, parseUnits, Interface } from "ethers";
 import { task, types } from "hardhat/config";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { UserError } from "../lib/errors";
-import { keyValues, toJson } from "../lib/format";
+import { toJson } from "../lib/format";
 import { payoutTotals, payoutTransactions, readPayouts } from "../lib/payouts";
 import { apiKit } from "../lib/safe/kit";
 import {
@@ -16,39 +14,8 @@ import {
   importSignature,
   proposeTransaction,
   serviceCall,
-  type Approve,
 } from "../lib/safe/workflow";
-import { checkChain, ownerSigner } from "../lib/signer";
-import { formatSummary } from "../lib/summary";
-import { addressArg, HELP, userFacing } from "./util";
-
-/** Shows the summary, then asks (or takes --yes). Without a terminal and without --yes, nothing is signed. */
-function approver(yes: boolean, json: boolean): Approve {
-  return async (summary) => {
-    if (!json) console.log(formatSummary(summary), "\n");
-    if (yes) return true;
-    if (!process.stdin.isTTY) {
-      throw new UserError("Read the summary above, then run again with --yes to sign (no terminal to ask on).");
-    }
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    try {
-      return /^y(es)?$/i.test((await rl.question("Sign this transaction? [y/N] ")).trim());
-    } finally {
-      rl.close();
-    }
-  };
-}
-
-interface SignerArgs {
-  signer?: string;
-  yes: boolean;
-  json: boolean;
-}
-
-async function signerOf(hre: HardhatRuntimeEnvironment, args: { signer?: string }) {
-  await checkChain(hre);
-  return ownerSigner(hre, args.signer);
-}
+import { addressArg, approver, HELP, proposeCalls, signerOf, type SignerArgs, userFacing } from "./util";
 
 interface ProposeArgs extends SignerArgs {
   safe: string;
@@ -94,30 +61,7 @@ task<ProposeArgs>(
           data: erc20.encodeFunctionData("transfer", [to, parseUnits(args.amount, decimals)]),
         };
       }
-      const signer = await signerOf(hre, args);
-      const result = await proposeTransaction(
-        hre,
-        { safe, transactions: [transaction], signer, nonce: args.nonce, origin: "safe-treasury-toolkit" },
-        approver(args.yes, args.json),
-      );
-      const queued = result.queued
-        ? `queued: runs after a delay of ${result.queued.delay} s once this executes (queue:execute), because ${result.queued.reason}`
-        : "runs when executed";
-      console.log(
-        args.json
-          ? toJson({
-              safeTxHash: result.safeTxHash,
-              nonce: result.nonce,
-              queued: result.queued,
-              summary: result.summary,
-            })
-          : keyValues([
-              ["proposed", result.safeTxHash],
-              ["nonce", result.nonce],
-              ["signed by", signer.address],
-              ["then", queued],
-            ]),
-      );
+      await proposeCalls(hre, args, safe, [transaction], "safe-treasury-toolkit");
     }),
   );
 

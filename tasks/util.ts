@@ -1,7 +1,14 @@
 import { getAddress, isAddress } from "ethers";
 import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { createInterface } from "node:readline/promises";
 
 import { UserError } from "../lib/errors";
+import { checkChain, ownerSigner } from "../lib/signer";
+import { formatSummary } from "../lib/summary";
+import { proposeTransaction, type Approve } from "../lib/safe/workflow";
+import { keyValues, toJson } from "../lib/format";
+import type { MetaTransactionData } from "@safe-global/types-kit";
 
 const PLUGIN = "safe-treasury";
 
@@ -28,3 +35,64 @@ export const HELP = {
   json: "Print JSON",
   nonce: "Nonce (default: the service's next, pending proposals counted)",
 } as const;
+
+/** Shows the summary, then asks (or takes --yes). Without a terminal and without --yes, nothing is signed. */
+export function approver(yes: boolean, json: boolean): Approve {
+  return async (summary) => {
+    if (!json) console.log(formatSummary(summary), "\n");
+    if (yes) return true;
+    if (!process.stdin.isTTY) {
+      throw new UserError("Read the summary above, then run again with --yes to sign (no terminal to ask on).");
+    }
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      return /^y(es)?$/i.test((await rl.question("Sign this transaction? [y/N] ")).trim());
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+export interface SignerArgs {
+  signer?: string;
+  yes: boolean;
+  json: boolean;
+}
+
+export async function signerOf(hre: HardhatRuntimeEnvironment, args: { signer?: string }) {
+  await checkChain(hre);
+  return ownerSigner(hre, args.signer);
+}
+
+/**
+ * Proposes Safe calls through the one propose path (summary shown, guard's verdict applied, delayed calls wrapped in
+ * the guard's queue) and prints the outcome; every task that changes the treasury proposes through here.
+ */
+export async function proposeCalls(
+  hre: HardhatRuntimeEnvironment,
+  args: SignerArgs & { nonce?: number },
+  safe: string,
+  transactions: MetaTransactionData[],
+  origin: string,
+) {
+  const signer = await signerOf(hre, args);
+  const result = await proposeTransaction(
+    hre,
+    { safe, transactions, signer, nonce: args.nonce, origin },
+    approver(args.yes, args.json),
+  );
+  const then = result.queued
+    ? `queued: runs after a delay of ${result.queued.delay} s once this executes (queue:execute), because ${result.queued.reason}`
+    : "runs when executed";
+  console.log(
+    args.json
+      ? toJson({ safeTxHash: result.safeTxHash, nonce: result.nonce, queued: result.queued, summary: result.summary })
+      : keyValues([
+          ["proposed", result.safeTxHash],
+          ["nonce", result.nonce],
+          ["signed by", signer.address],
+          ["then", then],
+        ]),
+  );
+  return result;
+}

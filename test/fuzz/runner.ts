@@ -92,8 +92,8 @@ export class Fuzzer {
     return fuzzer;
   }
 
-  arbitrary(options = { known: process.env.FUZZ_KNOWN === "1" }) {
-    return fc.array(stepArbitrary(this.w, options), { minLength: 3, maxLength: 6 });
+  arbitrary() {
+    return fc.array(stepArbitrary(this.w), { minLength: 3, maxLength: 6 });
   }
 
   private newModel(): Model {
