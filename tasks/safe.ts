@@ -10,13 +10,13 @@ import { keyValues, table, toJson } from "../lib/format";
 import { encodeSignatureCall } from "../lib/calldata";
 import { payoutBatches, payoutTotals, payoutTransactions, readPayouts } from "../lib/payouts";
 import { apiKit } from "../lib/safe/kit";
+import { serviceRead } from "../lib/safe/service";
 import {
   confirmTransaction,
   executeTransaction,
   exportTypedData,
   importSignature,
   proposeRejection,
-  serviceCall,
 } from "../lib/safe/workflow";
 import { addressArg, approver, HELP, proposeCalls, signerOf, type SignerArgs, userFacing } from "./util";
 
@@ -203,10 +203,8 @@ task<{ safe: string; json: boolean }>("safe:pending", "List the Safe's pending t
   .setAction(async (args, hre) =>
     userFacing(async () => {
       const api = await apiKit(hre);
-      const pending = await serviceCall(
-        "list pending transactions",
-        api.getPendingTransactions(addressArg(args.safe, "safe")),
-      );
+      const safe = addressArg(args.safe, "safe");
+      const pending = await serviceRead("list pending transactions", () => api.getPendingTransactions(safe));
       const rows = pending.results.map((t) => ({
         nonce: t.nonce,
         safeTxHash: t.safeTxHash,

@@ -1,4 +1,3 @@
-import { HttpError } from "@safe-global/api-kit";
 import type SafeApiKit from "@safe-global/api-kit";
 import { generateTypedData } from "@safe-global/protocol-kit";
 import type { MetaTransactionData, SafeMultisigTransactionResponse, SafeTransaction } from "@safe-global/types-kit";
@@ -11,7 +10,7 @@ import type { OwnerSigner } from "../signer";
 import { buildSummary, type SafeTxFields, type SignerSummary } from "../summary";
 import { safeTxData, safeTxHashes } from "./hashes";
 import { apiKit, protocolKit } from "./kit";
-import { safeTransactionFromService } from "./service";
+import { safeTransactionFromService, serviceCall, serviceRead } from "./service";
 import { executeSigned, type ExecutionResult } from "./transactions";
 import { parseSignatures, partFromConfirmation, SignatureError } from "./signatures";
 import { verifyOnChainParts } from "./verify";
@@ -24,23 +23,6 @@ import { verifyOnChainParts } from "./verify";
 
 /** Shows the summary and says whether to go on (a prompt, or --yes). */
 export type Approve = (summary: SignerSummary) => Promise<boolean>;
-
-export class ServiceRequestError extends UserError {}
-
-/** api-kit errors with what the service said (api-kit keeps the body in `data`; its message is often only "Bad Request"). */
-export async function serviceCall<T>(what: string, request: Promise<T>): Promise<T> {
-  try {
-    return await request;
-  } catch (error) {
-    if (error instanceof HttpError) {
-      const data = error.data === undefined ? "" : ` ${JSON.stringify(error.data).slice(0, 600)}`;
-      throw new ServiceRequestError(
-        `The transaction service refused to ${what} (HTTP ${error.statusCode}): ${error.message}.${data}`,
-      );
-    }
-    throw error;
-  }
-}
 
 export function fieldsOf(tx: SafeTransaction["data"] | SafeMultisigTransactionResponse): SafeTxFields {
   return {
@@ -58,7 +40,9 @@ export function fieldsOf(tx: SafeTransaction["data"] | SafeMultisigTransactionRe
 }
 
 async function summarize(hre: HardhatRuntimeEnvironment, safe: string, fields: SafeTxFields, api: SafeApiKit) {
-  const history = await serviceCall("list the Safe's history", api.getMultisigTransactions(safe, { executed: true }));
+  const history = await serviceRead("list the Safe's history", () =>
+    api.getMultisigTransactions(safe, { executed: true }),
+  );
   const paidBefore = new Set(history.results.map((t) => getAddress(t.to)));
   const summary = await buildSummary(hre, safe, fields, { paidBefore });
   if (!("unavailable" in summary.verdict) && summary.verdict.verdict === "forbidden") {
@@ -122,7 +106,7 @@ export async function proposeRejection(
   if (nonce < current) {
     throw new UserError(`Nonce ${nonce} is already used (the Safe is at nonce ${current}): nothing to reject there.`);
   }
-  const pending = await serviceCall("list pending transactions", api.getPendingTransactions(options.safe));
+  const pending = await serviceRead("list pending transactions", () => api.getPendingTransactions(options.safe));
   const replaces = pending.results.filter((t) => Number(t.nonce) === nonce).map((t) => t.safeTxHash);
   const safeTx = await kit.createRejectionTransaction(nonce);
   const summary = await summarize(hre, options.safe, fieldsOf(safeTx.data), api);
@@ -142,7 +126,7 @@ async function proposer(hre: HardhatRuntimeEnvironment, options: Pick<ProposeOpt
   if (!(await kit.isOwner(options.signer.address))) {
     throw new UserError(`${options.signer.address} is not an owner of ${options.safe}: sign with an owner's key.`);
   }
-  const nonce = options.nonce ?? Number(await serviceCall("give the next nonce", api.getNextNonce(options.safe)));
+  const nonce = options.nonce ?? Number(await serviceRead("give the next nonce", () => api.getNextNonce(options.safe)));
   return { api, kit, nonce };
 }
 
@@ -204,7 +188,7 @@ async function queueWrapper(
 
 /** Loads a transaction from the service and checks it can still be signed. */
 async function pendingTransaction(api: SafeApiKit, safeTxHash: string) {
-  const tx = await serviceCall(`find ${safeTxHash}`, api.getTransaction(safeTxHash));
+  const tx = await serviceRead(`find ${safeTxHash}`, () => api.getTransaction(safeTxHash));
   if (tx.isExecuted) throw new UserError(`${safeTxHash} was already executed in ${tx.transactionHash}.`);
   return tx;
 }
@@ -233,7 +217,7 @@ export async function confirmTransaction(
     "accept the confirmation",
     api.confirmTransaction(safeTxHash, signed.getSignature(signer.address)!.data),
   );
-  const after = await serviceCall(`find ${safeTxHash}`, api.getTransaction(safeTxHash));
+  const after = await serviceRead(`find ${safeTxHash}`, () => api.getTransaction(safeTxHash));
   return { confirmations: after.confirmations?.length ?? 0, threshold: after.confirmationsRequired, summary };
 }
 
@@ -389,7 +373,7 @@ export async function importSignature(
     );
   }
   await serviceCall("accept the confirmation", api.confirmTransaction(safeTxHash, normalised));
-  const after = await serviceCall(`find ${safeTxHash}`, api.getTransaction(safeTxHash));
+  const after = await serviceRead(`find ${safeTxHash}`, () => api.getTransaction(safeTxHash));
   return { owner, confirmations: after.confirmations?.length ?? 0, threshold: after.confirmationsRequired };
 }
 
