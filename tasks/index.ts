@@ -4,3 +4,4 @@ import "./treasury";
 import "./service";
 import "./safe";
 import "./queue";
+import "./info";

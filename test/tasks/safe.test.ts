@@ -12,44 +12,25 @@ import type { TxService } from "../../service";
 import { deployTestSafe } from "../fixtures/safe";
 import { DAY, guardedSafe, time } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
-import { api, indexed, rpcServer, service } from "../service/helpers";
+import { api, indexed, service } from "../service/helpers";
+import { captured, withEmbeddedService } from "./helpers";
 
 const guarded = () => guardedSafe("1.5.0");
-
-/** What a task printed. */
-async function captured(run: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => void lines.push(args.join(" "));
-  try {
-    await run();
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
 
 /** The propose -> export -> sign elsewhere -> import -> execute tasks against the embedded service. */
 describe("safe:* tasks with the embedded service @service", function () {
   hermetic();
-  let rpc: Awaited<ReturnType<typeof rpcServer>>;
+  const ctx = withEmbeddedService();
   let svc: TxService;
   let dir: string;
-  const previousUrl = process.env.TX_SERVICE_URL;
 
   before(async function () {
     await deployTestSafe({ ownerCount: 1 }); // the bootstrap
-    rpc = await rpcServer();
-    svc = await service(rpc.url);
-    process.env.TX_SERVICE_URL = svc.url;
+    svc = ctx.svc;
     dir = mkdtempSync(join(tmpdir(), "safe-tasks-"));
   });
 
   after(async function () {
-    if (previousUrl === undefined) delete process.env.TX_SERVICE_URL;
-    else process.env.TX_SERVICE_URL = previousUrl;
-    await svc?.close();
-    await rpc?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -357,7 +338,7 @@ describe("safe:* tasks with the embedded service @service", function () {
 
   it("works unchanged against a service that wants an API key, which arrives as api-kit sends it", async function () {
     const token = "hosted-like-api-key-0123456789";
-    const keyed = await service(rpc.url, { token });
+    const keyed = await service(ctx.rpcUrl, { token });
     const saved = { url: process.env.TX_SERVICE_URL, key: process.env.SAFE_API_KEY };
     process.env.TX_SERVICE_URL = keyed.url;
     try {
