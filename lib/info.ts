@@ -1,5 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
+import { keyValues, table, toJson } from "./format";
 import { readQueue, type QueueItem } from "./guard/queue";
 import { apiKit } from "./safe/kit";
 import { serviceRead } from "./safe/service";
@@ -139,3 +140,42 @@ export function diffConfiguration(saved: Record<string, unknown>, now: Record<st
 const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+
+/** The human form of safe:info: the Safe as aligned lines, every other part in turn, queue and pending as tables. */
+export function formatInfo(info: TreasuryInfo): string {
+  const c = info.configuration;
+  const {
+    safe,
+    chainId,
+    version,
+    singleton,
+    owners,
+    threshold,
+    modules,
+    guard,
+    moduleGuard,
+    fallbackHandler,
+    ...parts
+  } = c;
+  const sections = [
+    keyValues([
+      ["safe", `${safe} (chain ${chainId}, block ${info.state.block}, ${info.state.readAt})`],
+      ["version", `${version}, singleton ${singleton}`],
+      ["owners", `${threshold} of ${owners.length}: ${owners.join(", ")}`],
+      ["nonce", info.state.nonce],
+      ["guard", guard],
+      ["module guard", moduleGuard],
+      ["modules", modules.join(", ") || "(none)"],
+      ["fallback handler", fallbackHandler],
+    ]),
+  ];
+  for (const [name, value] of Object.entries(parts)) sections.push(`${name}:\n${toJson(value)}`);
+  const { block: _b, readAt: _r, nonce: _n, queue, pending, ...stateParts } = info.state;
+  void [_b, _r, _n];
+  for (const [name, value] of Object.entries(stateParts)) sections.push(`${name}:\n${toJson(value)}`);
+  sections.push(
+    `queue:\n${table(queue.map((q) => ({ ...q, data: q.data.length > 10 ? `${q.data.slice(0, 10)}…` : q.data })))}`,
+  );
+  sections.push(`pending proposals:\n${typeof pending === "string" ? pending : table(pending)}`);
+  return sections.join("\n\n");
+}

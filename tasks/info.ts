@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { task } from "hardhat/config";
 
 import { UserError } from "../lib/errors";
-import { keyValues, table, toJson } from "../lib/format";
-import { diffConfiguration, readTreasuryInfo, type TreasuryInfo } from "../lib/info";
+import { toJson } from "../lib/format";
+import { diffConfiguration, formatInfo, readTreasuryInfo, type TreasuryInfo } from "../lib/info";
 import { checkChain } from "../lib/signer";
 import { addressArg, userFacing } from "./util";
 
@@ -31,7 +31,7 @@ task<{ safe: string; check?: string; json: boolean }>(
         if (differences.length) process.exitCode = 1;
         return;
       }
-      console.log(args.json ? toJson(info) : describe(info));
+      console.log(args.json ? toJson(info) : formatInfo(info));
     }),
   );
 
@@ -46,42 +46,4 @@ function savedConfiguration(file: string): TreasuryInfo["configuration"] {
     throw new UserError(`--check ${file} is not a safe:info --json export (no format "safe-treasury-info/1").`);
   }
   return saved.configuration;
-}
-
-function describe(info: TreasuryInfo): string {
-  const c = info.configuration;
-  const {
-    safe,
-    chainId,
-    version,
-    singleton,
-    owners,
-    threshold,
-    modules,
-    guard,
-    moduleGuard,
-    fallbackHandler,
-    ...parts
-  } = c;
-  const sections = [
-    keyValues([
-      ["safe", `${safe} (chain ${chainId}, block ${info.state.block}, ${info.state.readAt})`],
-      ["version", `${version}, singleton ${singleton}`],
-      ["owners", `${threshold} of ${owners.length}: ${owners.join(", ")}`],
-      ["nonce", info.state.nonce],
-      ["guard", guard],
-      ["module guard", moduleGuard],
-      ["modules", modules.join(", ") || "(none)"],
-      ["fallback handler", fallbackHandler],
-    ]),
-  ];
-  for (const [name, value] of Object.entries(parts)) sections.push(`${name}:\n${toJson(value)}`);
-  const { block: _b, readAt: _r, nonce: _n, queue, pending, ...stateParts } = info.state;
-  void [_b, _r, _n];
-  for (const [name, value] of Object.entries(stateParts)) sections.push(`${name}:\n${toJson(value)}`);
-  sections.push(
-    `queue:\n${table(queue.map((q) => ({ ...q, data: q.data.length > 10 ? `${q.data.slice(0, 10)}…` : q.data })))}`,
-  );
-  sections.push(`pending proposals:\n${typeof pending === "string" ? pending : table(pending)}`);
-  return sections.join("\n\n");
 }
