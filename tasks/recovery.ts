@@ -49,12 +49,10 @@ async function sender(hre: HardhatRuntimeEnvironment, args: { signer?: string })
   return ethersSigner(hre, await signerOf(hre, args));
 }
 
-function printSent(json: boolean, sent: SentCall, what: string, extra: [string, unknown][] = []) {
-  console.log(
-    json
-      ? toJson({ ...sent, ...Object.fromEntries(extra) })
-      : keyValues([[what, sent.transactionHash], ["sent by", sent.from], ...extra]),
-  );
+/** Prints a direct call's outcome: `result` as JSON, or the transaction and `lines` for people; returns `result`. */
+function report<T extends SentCall>(json: boolean, what: string, result: T, lines: [string, unknown][] = []): T {
+  console.log(json ? toJson(result) : keyValues([[what, result.transactionHash], ["sent by", result.from], ...lines]));
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -79,8 +77,14 @@ task<ConfigureArgs>(
   .addOptionalParam("guardians", "Guardians, comma-separated addresses (none: no guardians, recovery disabled)")
   .addOptionalParam("threshold", "Guardian approvals a recovery needs", undefined, types.int)
   .addOptionalParam("inactivity", "Owner inactivity before guardians may recover: 0 (any time) or 1d..3650d (e.g. 90d)")
-  .addOptionalParam("delay", "Delay between initiation and finalization, the owners' window to cancel (1h..365d, e.g. 7d)")
-  .addOptionalParam("recorder", "Activity recorder whose record counts as owner activity (the TreasuryGuard; 0x0..0 for none)")
+  .addOptionalParam(
+    "delay",
+    "Delay between initiation and finalization, the owners' window to cancel (1h..365d, e.g. 7d)",
+  )
+  .addOptionalParam(
+    "recorder",
+    "Activity recorder whose record counts as owner activity (the TreasuryGuard; 0x0..0 for none)",
+  )
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
   .addFlag("yes", HELP.yes)
@@ -190,7 +194,10 @@ task<ApproveArgs>(
           throw new UserError(`${guardian} is not a guardian of ${safe}: sign with a guardian's key.`);
         }
         const approval = await signRecoveryApproval(from, module, chainId, proposal);
-        if (approval.recoveryHash !== (await contract.getRecoveryHash(safe, proposal.newOwners, proposal.newThreshold, proposal.nonce))) {
+        if (
+          approval.recoveryHash !==
+          (await contract.getRecoveryHash(safe, proposal.newOwners, proposal.newThreshold, proposal.nonce))
+        ) {
           throw new Error("The approval's EIP-712 hash differs from the module's getRecoveryHash.");
         }
         if (args.out) writeFileSync(args.out, toJson(approval) + "\n");
@@ -203,7 +210,10 @@ task<ApproveArgs>(
                 ["new owners", `${proposal.newOwners.join(", ")} (threshold ${proposal.newThreshold})`],
                 ["nonce", proposal.nonce],
                 [args.out ? "written to" : "signature", args.out ?? approval.signature],
-                ["then", `recovery:approve ... --signatures ${args.out ?? `${guardian}:<signature>`} (anyone sends it)`],
+                [
+                  "then",
+                  `recovery:approve ... --signatures ${args.out ?? `${guardian}:<signature>`} (anyone sends it)`,
+                ],
               ]),
         );
         return approval;
@@ -233,12 +243,14 @@ task<ApproveArgs>(
         Number(await contract.approvalCount(safe, hash)),
         Number((await contract.config(safe)).threshold),
       ];
-      printSent(args.json, sent, "approved", [
-        ["recoveryHash", hash],
+      return report(args.json, "approved", { ...sent, recoveryHash: hash, approvals, threshold }, [
+        ["recovery", hash],
         ["approvals", `${approvals} of ${threshold}`],
-        ...(approvals >= threshold ? ([["then", "recovery:initiate (anyone), once the Safe is recoverable"]] as [string, unknown][]) : []),
+        [
+          "then",
+          approvals >= threshold ? "recovery:initiate (anyone), once the Safe is recoverable" : "more approvals",
+        ],
       ]);
-      return { ...sent, recoveryHash: hash, approvals, threshold };
     }),
   );
 
@@ -263,8 +275,11 @@ task<ProposalArgs>(
         "The recovery was not initiated",
       );
       const pending = await recoveryContract(module, hre.ethers.provider).pendingRecovery(safe);
-      printSent(args.json, sent, "initiated", [["finalizable from", isoTime(Number(pending.executableAt))]]);
-      return { ...sent, executableAt: Number(pending.executableAt) };
+      const executableAt = Number(pending.executableAt);
+      return report(args.json, "initiated", { ...sent, recoveryHash: pending.recoveryHash as string, executableAt }, [
+        ["finalize from", `${isoTime(executableAt)} (recovery:finalize, anyone)`],
+        ["cancelled by", pending.inactivity ? "any owner transaction or heartbeat before then" : "recovery:cancel"],
+      ]);
     }),
   );
 
@@ -292,7 +307,9 @@ task<SafeArgs & { owners?: string; threshold?: number; signer?: string }>(
         const { pending } = await readRecoveryStatus(hre.ethers.provider, module, safe);
         if (!pending) throw new UserError(`${safe} has no pending recovery to finalize (recovery:status).`);
         if (!pending.newOwners || pending.newThreshold === undefined) {
-          throw new UserError("The pending recovery's owners are not in this node's logs: give --owners and --threshold.");
+          throw new UserError(
+            "The pending recovery's owners are not in this node's logs: give --owners and --threshold.",
+          );
         }
         ({ newOwners, newThreshold } = { newOwners: pending.newOwners, newThreshold: pending.newThreshold });
       }
@@ -304,11 +321,10 @@ task<SafeArgs & { owners?: string; threshold?: number; signer?: string }>(
         "The recovery was not finalized",
       );
       const after = await readSafeState(hre.ethers.provider, safe);
-      printSent(args.json, sent, "finalized", [
-        ["owners", after.owners.join(", ")],
-        ["threshold", after.threshold],
+      return report(args.json, "finalized", { ...sent, owners: after.owners, threshold: after.threshold }, [
+        ["owners now", after.owners.join(", ")],
+        ["threshold now", after.threshold],
       ]);
-      return { ...sent, owners: after.owners, threshold: after.threshold };
     }),
   );
 
@@ -332,7 +348,8 @@ task<SafeArgs & { poke: boolean; signer?: string }>(
         args.poke ? "The poke was not recorded" : "The heartbeat was not recorded",
       );
       const last = Number(await recoveryContract(module, hre.ethers.provider).lastActivity(safe));
-      printSent(args.json, sent, args.poke ? "poked" : "heartbeat", [["lastActivity", isoTime(last)]]);
-      return { ...sent, lastActivity: last };
+      return report(args.json, args.poke ? "poked" : "heartbeat", { ...sent, lastActivity: last }, [
+        ["last activity", isoTime(last)],
+      ]);
     }),
   );

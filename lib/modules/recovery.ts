@@ -116,7 +116,10 @@ export function checkGuardians(guardians: string[], threshold: number, safe: str
 
 export function checkPeriods(inactivityPeriod: number, recoveryDelay: number): void {
   const b = RECOVERY_BOUNDS;
-  if (inactivityPeriod !== 0 && (inactivityPeriod < b.minInactivityPeriod || inactivityPeriod > b.maxInactivityPeriod)) {
+  if (
+    inactivityPeriod !== 0 &&
+    (inactivityPeriod < b.minInactivityPeriod || inactivityPeriod > b.maxInactivityPeriod)
+  ) {
     throw new UserError(
       `--inactivity ${formatDuration(inactivityPeriod)}: must be 0 (guardians may recover at any time) or ` +
         `${formatDuration(b.minInactivityPeriod)} .. ${formatDuration(b.maxInactivityPeriod)}.`,
@@ -239,12 +242,7 @@ export interface SentCall {
 }
 
 type DirectMethod =
-  | "heartbeat"
-  | "poke"
-  | "approveRecovery"
-  | "approveRecoveryWithSignatures"
-  | "initiateRecovery"
-  | "finalizeRecovery";
+  "heartbeat" | "poke" | "approveRecovery" | "approveRecoveryWithSignatures" | "initiateRecovery" | "finalizeRecovery";
 
 /** Sends one of the module's direct calls from `sender`; a revert becomes a UserError that names the module's error. */
 export async function sendRecoveryCall(
@@ -378,11 +376,7 @@ export async function configurePlan(
         { to: guard.address, data: g.encodeFunctionData("setRecoveryModule", [module]) },
         {
           to: guard.address,
-          data: g.encodeFunctionData("setTrustedSelector", [
-            module,
-            r.getFunction("cancelRecovery")!.selector,
-            true,
-          ]),
+          data: g.encodeFunctionData("setTrustedSelector", [module, r.getFunction("cancelRecovery")!.selector, true]),
         },
       );
       changes.push("name it the TreasuryGuard's recovery module (its cancelRecovery stays instant)");
@@ -469,7 +463,8 @@ export interface RecoveryStatus {
 }
 
 type Log = EventLog;
-const after = (a: Log, b: Log) => a.blockNumber > b.blockNumber || (a.blockNumber === b.blockNumber && a.index > b.index);
+const after = (a: Log, b: Log) =>
+  a.blockNumber > b.blockNumber || (a.blockNumber === b.blockNumber && a.index > b.index);
 
 /** Owners and threshold of the approveRecovery* call that emitted `log` (when the guardian called the module itself). */
 async function decodedProposal(
@@ -597,7 +592,12 @@ export function recoveryHash(module: string, chainId: bigint, proposal: Recovery
 /** The typed data as any wallet's eth_signTypedData_v4 takes it (numbers as decimal strings). */
 export function recoveryTypedData(module: string, chainId: bigint, proposal: RecoveryProposal) {
   return {
-    domain: { name: "RecoveryModule", version: "1", chainId: chainId.toString(), verifyingContract: getAddress(module) },
+    domain: {
+      name: "RecoveryModule",
+      version: "1",
+      chainId: chainId.toString(),
+      verifyingContract: getAddress(module),
+    },
     types: {
       EIP712Domain: [
         { name: "name", type: "string" },
@@ -683,7 +683,9 @@ export function signaturesArg(value: string): GuardianSignatureInput[] {
       );
     }
     if (!parsed.guardian || !isAddress(parsed.guardian) || !/^0x([0-9a-fA-F]{2})+$/.test(parsed.signature ?? "")) {
-      throw new UserError(`--signatures: ${item} has no guardian and signature (write it with recovery:approve --sign).`);
+      throw new UserError(
+        `--signatures: ${item} has no guardian and signature (write it with recovery:approve --sign).`,
+      );
     }
     return {
       guardian: getAddress(parsed.guardian),
@@ -748,7 +750,10 @@ export function formatRecoveryStatus(s: RecoveryStatus): string {
     ["owners now", owners(s.owners, s.ownerThreshold)],
     ["guardians", s.guardians.length ? s.guardians.join(", ") : "none"],
     ["guardian threshold", `${s.threshold} of ${s.guardians.length}`],
-    ["inactivity period", s.inactivityPeriod === 0 ? "none (guardians may recover at any time)" : formatDuration(s.inactivityPeriod)],
+    [
+      "inactivity period",
+      s.inactivityPeriod === 0 ? "none (guardians may recover at any time)" : formatDuration(s.inactivityPeriod),
+    ],
     ["recovery delay", formatDuration(s.recoveryDelay)],
     ["activity recorder", s.activityRecorder === ZeroAddress ? "none" : s.activityRecorder],
     ["proposal nonce", s.nonce],

@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { recoveryInterface } from "../../lib/modules/install";
 import { recoveryHash, type RecoveryStatus } from "../../lib/modules/recovery";
 import { readSafeState } from "../../lib/safe/state";
-import { toolkitAddress } from "../../lib/toolkit";
+import { deployToolkit, toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, readTreasuryParams } from "../../lib/treasury";
 import type { TxService } from "../../service";
 import { deployTestSafe } from "../fixtures/safe";
@@ -117,6 +118,57 @@ describe("recovery:* tasks with the embedded service @service", function () {
     expect(s.state).to.equal("none");
   });
 
+  it("enables and configures the module on a guarded Safe without it, wiring the guard so a recovery can finalize", async function () {
+    await deployToolkit(hre, ["RecoveryModule"]);
+    const { address: safe } = await deployTreasury(hre, {
+      ...readTreasuryParams("deploy/parameters/guarded.json"),
+      saltNonce: salt++,
+    });
+    const signers = await ethers.getSigners();
+    const [owner0, owner1, g7, g8, stranger] = [signers[0], signers[1], signers[7], signers[8], signers[5]];
+    expect((await status(safe)).state).to.equal("not-enabled");
+    await expect(
+      hre.run("recovery:configure", { safe, guardians: g7.address, signer: owner0.address, yes: true, json: true }),
+    ).to.be.rejectedWith(/not configured for .* yet: give --threshold, --delay/);
+
+    const out = await captured(() =>
+      hre.run("recovery:configure", {
+        safe,
+        guardians: `${g7.address},${g8.address}`,
+        threshold: 2,
+        delay: "1d",
+        signer: owner0.address,
+        yes: true,
+      }),
+    );
+    expect(out).to.match(/enable the RecoveryModule and configure it/);
+    expect(out).to.match(/name it the TreasuryGuard's recovery module/);
+    expect(out).to.match(/queued: runs after a delay of 86400 s/);
+    const [pending] = (await api(svc).getPendingTransactions(safe)).results;
+    await confirmAndExecute(pending.safeTxHash, owner1.address);
+    await time.increase(DAY + 1n);
+    await hre.run("queue:execute", { safe, id: 0, signer: stranger.address, json: true });
+
+    const guardAddress = await toolkitAddress(hre, "TreasuryGuard");
+    const guard = await ethers.getContractAt("TreasuryGuard", guardAddress);
+    const s = await status(safe);
+    expect(s).to.include({ enabled: true, state: "none", threshold: 2, inactivityPeriod: 0, recoveryDelay: 86400 });
+    expect(s).to.include({ activityRecorder: guardAddress, recoverableFrom: null, recoverableNow: true });
+    expect(await guard.recoveryModule(safe)).to.equal(module);
+    const cancel = recoveryInterface.getFunction("cancelRecovery")!.selector;
+    expect(await guard.isTrustedSelector(safe, module, cancel)).to.equal(true);
+
+    // Social recovery (no inactivity period): the module guard lets the module's owner changes through.
+    const proposal = { safe, owners: stranger.address, threshold: 1, json: true };
+    await hre.run("recovery:approve", { ...proposal, signer: g7.address });
+    await hre.run("recovery:approve", { ...proposal, signer: g8.address });
+    await hre.run("recovery:initiate", { ...proposal, signer: stranger.address });
+    await time.increase(DAY);
+    await hre.run("recovery:finalize", { safe, signer: owner1.address, json: true });
+    const recovered = await readSafeState(ethers.provider, safe);
+    expect([recovered.owners, recovered.threshold]).to.deep.equal([[stranger.address], 1]);
+  });
+
   it("reports when the Safe becomes recoverable, before and after the owners' inactivity", async function () {
     const t = await treasury();
     const before = await status(t.safe);
@@ -142,7 +194,12 @@ describe("recovery:* tasks with the embedded service @service", function () {
     await time.increase(INACTIVITY + 1n);
 
     // Guardian #7 approves directly; the owners are given unsorted and sorted for the module.
-    await hre.run("recovery:approve", { ...proposal, owners: [...newOwners].reverse().join(","), signer: t.g7.address, json: true });
+    await hre.run("recovery:approve", {
+      ...proposal,
+      owners: [...newOwners].reverse().join(","),
+      signer: t.g7.address,
+      json: true,
+    });
     // Guardian #8 signs without sending anything; a stranger submits the file.
     const file = join(dir, "g8.json");
     const approval = (await captured(() =>
@@ -216,9 +273,9 @@ describe("recovery:* tasks with the embedded service @service", function () {
     await hre.run("recovery:initiate", { ...proposal, signer: t.stranger.address });
     expect((await status(t.safe)).state).to.equal("pending");
 
-    await expect(
-      hre.run("recovery:heartbeat", { safe: t.safe, signer: t.g7.address, json: true }),
-    ).to.be.rejectedWith(/The heartbeat was not recorded: NotSafeOwner: .* is not an owner of /);
+    await expect(hre.run("recovery:heartbeat", { safe: t.safe, signer: t.g7.address, json: true })).to.be.rejectedWith(
+      /The heartbeat was not recorded: NotSafeOwner: .* is not an owner of /,
+    );
     const beat = (await hre.run("recovery:heartbeat", { safe: t.safe, signer: t.owner1.address, json: true })) as {
       lastActivity: number;
     };
@@ -228,9 +285,9 @@ describe("recovery:* tasks with the embedded service @service", function () {
     expect(s.recoverableFrom).to.equal(beat.lastActivity + Number(INACTIVITY));
     expect(s.pending).to.equal(undefined);
     // Approvals still count (same nonce), but the Safe is active again.
-    await expect(
-      hre.run("recovery:initiate", { ...proposal, signer: t.stranger.address }),
-    ).to.be.rejectedWith(/SafeNotInactive: the owners were last active at .*; recovery can start from /);
+    await expect(hre.run("recovery:initiate", { ...proposal, signer: t.stranger.address })).to.be.rejectedWith(
+      /SafeNotInactive: the owners were last active at .*; recovery can start from /,
+    );
   });
 
   it("cancels a pending recovery through the Safe, instantly under the guard, voiding the approvals", async function () {
@@ -268,7 +325,9 @@ describe("recovery:* tasks with the embedded service @service", function () {
     await expect(
       hre.run("recovery:configure", { ...base, guardians: `${t.g7.address},${t.g8.address}`, threshold: 0 }),
     ).to.be.rejectedWith(/--threshold 0: must be between 1 and the number of guardians \(2\)/);
-    await expect(hre.run("recovery:configure", { ...base, delay: "10m" })).to.be.rejectedWith(/--delay 10m: must be 1h/);
+    await expect(hre.run("recovery:configure", { ...base, delay: "10m" })).to.be.rejectedWith(
+      /--delay 10m: must be 1h/,
+    );
     await expect(hre.run("recovery:configure", { ...base, delay: "soon" })).to.be.rejectedWith(
       /--delay soon is not a duration/,
     );
