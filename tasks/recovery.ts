@@ -16,6 +16,8 @@ import {
   newOwnersArg,
   readRecoveryStatus,
   recoveryContract,
+  recoveryHash,
+  recoveryTypedData,
   recoveryModuleAddress,
   sendRecoveryCall,
   signaturesArg,
@@ -161,6 +163,7 @@ async function proposalOf(hre: HardhatRuntimeEnvironment, args: ProposalArgs) {
 
 interface ApproveArgs extends ProposalArgs {
   sign: boolean;
+  export: boolean;
   out?: string;
   signatures?: string;
 }
@@ -174,18 +177,56 @@ task<ApproveArgs>(
   .addParam("owners", OWNERS_HELP)
   .addParam("threshold", "The Safe's new owner threshold", undefined, types.int)
   .addFlag("sign", "Sign the approval (EIP-712) without sending anything; hand the output to whoever submits")
-  .addOptionalParam("out", "With --sign: write the approval to this file (for --signatures)")
+  .addFlag("export", "Print (or --out) the EIP-712 typed data for a wallet that is not here (eth_signTypedData_v4)")
+  .addOptionalParam("out", "With --sign or --export: write the output to this file")
   .addOptionalParam("signatures", "Submit approvals: comma-separated guardian:0xsignature items or --sign --out files")
   .addOptionalParam("signer", HELP.signer)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
-      if (args.sign && args.signatures) throw new UserError("--sign and --signatures exclude each other.");
-      if (args.out && !args.sign) throw new UserError("--out goes with --sign.");
+      if ([args.sign, args.export, args.signatures !== undefined].filter(Boolean).length > 1) {
+        throw new UserError("--sign, --export and --signatures exclude each other.");
+      }
+      if (args.out && !args.sign && !args.export) throw new UserError("--out goes with --sign or --export.");
       const { safe, module, proposal } = await proposalOf(hre, args);
       const provider = hre.ethers.provider;
       const contract = recoveryContract(module, provider);
       const { chainId } = await provider.getNetwork();
+      const onChainHash = await contract.getRecoveryHash(
+        safe,
+        proposal.newOwners,
+        proposal.newThreshold,
+        proposal.nonce,
+      );
+      if (recoveryHash(module, chainId, proposal) !== onChainHash) {
+        throw new Error("The approval's EIP-712 hash differs from the module's getRecoveryHash.");
+      }
+
+      if (args.export) {
+        const exported = {
+          module,
+          chainId: chainId.toString(),
+          ...proposal,
+          nonce: proposal.nonce.toString(),
+          recoveryHash: onChainHash as string,
+          typedData: recoveryTypedData(module, chainId, proposal),
+        };
+        if (args.out) writeFileSync(args.out, toJson(exported) + "\n");
+        console.log(
+          args.json || !args.out
+            ? toJson(exported)
+            : keyValues([
+                ["recovery", exported.recoveryHash],
+                ["written to", args.out],
+                [
+                  "then",
+                  "the guardian signs typedData (eth_signTypedData_v4); submit with --signatures guardian:0xsig",
+                ],
+              ]),
+        );
+        return exported;
+      }
+
       const from = await sender(hre, args);
 
       if (args.sign) {
@@ -194,12 +235,6 @@ task<ApproveArgs>(
           throw new UserError(`${guardian} is not a guardian of ${safe}: sign with a guardian's key.`);
         }
         const approval = await signRecoveryApproval(from, module, chainId, proposal);
-        if (
-          approval.recoveryHash !==
-          (await contract.getRecoveryHash(safe, proposal.newOwners, proposal.newThreshold, proposal.nonce))
-        ) {
-          throw new Error("The approval's EIP-712 hash differs from the module's getRecoveryHash.");
-        }
         if (args.out) writeFileSync(args.out, toJson(approval) + "\n");
         console.log(
           args.json
@@ -238,7 +273,7 @@ task<ApproveArgs>(
           "The approval was not recorded",
         );
       }
-      const hash = await contract.getRecoveryHash(safe, proposal.newOwners, proposal.newThreshold, proposal.nonce);
+      const hash = onChainHash as string;
       const [approvals, threshold] = [
         Number(await contract.approvalCount(safe, hash)),
         Number((await contract.config(safe)).threshold),
@@ -248,7 +283,9 @@ task<ApproveArgs>(
         ["approvals", `${approvals} of ${threshold}`],
         [
           "then",
-          approvals >= threshold ? "recovery:initiate (anyone), once the Safe is recoverable" : "more approvals",
+          approvals >= threshold
+            ? "recovery:initiate (anyone), once the Safe is recoverable"
+            : `${threshold - approvals} more guardian approval(s) needed`,
         ],
       ]);
     }),

@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import hre, { ethers } from "hardhat";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { recoveryInterface } from "../../lib/modules/install";
 import { recoveryHash, type RecoveryStatus } from "../../lib/modules/recovery";
 import { readSafeState } from "../../lib/safe/state";
+import { localAccountKeys } from "../../lib/signer";
 import { deployToolkit, toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, readTreasuryParams } from "../../lib/treasury";
 import type { TxService } from "../../service";
@@ -261,6 +262,40 @@ describe("recovery:* tasks with the embedded service @service", function () {
     s = await status(t.safe);
     expect(s).to.include({ state: "none", nonce: "2", recoverableNow: false });
     expect(s.proposals).to.deep.equal([]);
+  });
+
+  it("exports the typed data for a wallet that is not here; its eth_signTypedData_v4 signature is submitted by anyone", async function () {
+    const t = await treasury();
+    const proposal = { safe: t.safe, owners: Wallet.createRandom().address, threshold: 1 };
+    const file = join(dir, "export.json");
+    await hre.run("recovery:approve", { ...proposal, export: true, out: file, json: true });
+    const exported = JSON.parse(readFileSync(file, "utf8")) as {
+      recoveryHash: string;
+      typedData: { domain: Record<string, unknown>; types: Record<string, never>; message: Record<string, unknown> };
+    };
+    const { EIP712Domain: _domain, ...types } = exported.typedData.types;
+    void _domain;
+    // Guardian #9's key signs offline, as a hardware or air-gapped wallet would: nothing goes through the node.
+    const offline = new Wallet(localAccountKeys(hre, 10)[9].privateKey);
+    expect(offline.address).to.equal(t.g9.address);
+    const signature = await offline.signTypedData(exported.typedData.domain, types, exported.typedData.message);
+    const forged = await Wallet.createRandom().signTypedData(
+      exported.typedData.domain,
+      types,
+      exported.typedData.message,
+    );
+    await expect(
+      hre.run("recovery:approve", { ...proposal, signatures: `${t.g9.address}:${forged}`, signer: t.stranger.address }),
+    ).to.be.rejectedWith(/--signatures: the signature given for .* was made by 0x[0-9a-fA-F]{40}/);
+    const r = (await hre.run("recovery:approve", {
+      ...proposal,
+      signatures: `${t.g9.address}:${signature}`,
+      signer: t.stranger.address,
+      json: true,
+    })) as { recoveryHash: string; approvals: number };
+    expect(r).to.deep.include({ recoveryHash: exported.recoveryHash, approvals: 1 });
+    const recovery = await ethers.getContractAt("RecoveryModule", module);
+    expect(await recovery.hasApproved(t.safe, exported.recoveryHash, t.g9.address)).to.equal(true);
   });
 
   it("a heartbeat by an owner restarts the inactivity clock and cancels an inactivity recovery; others are refused", async function () {
