@@ -46,8 +46,8 @@ async function target(hre: HardhatRuntimeEnvironment, args: SafeArgs) {
   return { safe, module: await recoveryModuleAddress(hre, args.module) };
 }
 
-/** An ethers signer for a direct call: --signer (local), PRIVATE_KEY or MNEMONIC; whoever it is (guardian, anyone). */
-async function sender(hre: HardhatRuntimeEnvironment, args: { signer?: string }) {
+/** An ethers signer for a direct call: --signer (local), --ledger, PRIVATE_KEY or MNEMONIC; guardian, owner or anyone. */
+async function sender(hre: HardhatRuntimeEnvironment, args: { signer?: string; ledger?: boolean }) {
   return ethersSigner(hre, await signerOf(hre, args));
 }
 
@@ -89,6 +89,7 @@ task<ConfigureArgs>(
   )
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
@@ -114,6 +115,7 @@ task<SafeArgs & SignerArgs & { nonce?: number }>(
   .addOptionalParam("module", MODULE_HELP)
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
@@ -151,6 +153,7 @@ interface ProposalArgs extends SafeArgs {
   owners: string;
   threshold: number;
   signer?: string;
+  ledger?: boolean;
 }
 
 async function proposalOf(hre: HardhatRuntimeEnvironment, args: ProposalArgs) {
@@ -181,6 +184,7 @@ task<ApproveArgs>(
   .addOptionalParam("out", "With --sign or --export: write the output to this file")
   .addOptionalParam("signatures", "Submit approvals: comma-separated guardian:0xsignature items or --sign --out files")
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
@@ -300,6 +304,7 @@ task<ProposalArgs>(
   .addParam("owners", OWNERS_HELP)
   .addParam("threshold", "The Safe's new owner threshold", undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
@@ -320,7 +325,7 @@ task<ProposalArgs>(
     }),
   );
 
-task<SafeArgs & { owners?: string; threshold?: number; signer?: string }>(
+task<SafeArgs & { owners?: string; threshold?: number; signer?: string; ledger?: boolean }>(
   "recovery:finalize",
   "Finalize the pending recovery after its delay: the Safe's owners and threshold become the recovery's (anyone)",
 )
@@ -329,6 +334,7 @@ task<SafeArgs & { owners?: string; threshold?: number; signer?: string }>(
   .addOptionalParam("owners", `${OWNERS_HELP} (default: the pending recovery's, from the module's events)`)
   .addOptionalParam("threshold", "The new owner threshold (default: the pending recovery's)", undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
@@ -365,7 +371,7 @@ task<SafeArgs & { owners?: string; threshold?: number; signer?: string }>(
     }),
   );
 
-task<SafeArgs & { poke: boolean; signer?: string }>(
+task<SafeArgs & { poke: boolean; signer?: string; ledger?: boolean }>(
   "recovery:heartbeat",
   "As an owner, restart the inactivity clock (cancels an inactivity recovery); --poke: anyone records executed Safe transactions",
 )
@@ -373,6 +379,7 @@ task<SafeArgs & { poke: boolean; signer?: string }>(
   .addOptionalParam("module", MODULE_HELP)
   .addFlag("poke", "Record that the Safe's nonce moved (anyone), instead of an owner's heartbeat")
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {

@@ -1,66 +1,43 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import hre, { ethers } from "hardhat";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import type { TreasuryInfo } from "../../lib/info";
 import { recoveryInterface } from "../../lib/modules/install";
 import { recoveryHash, type RecoveryStatus } from "../../lib/modules/recovery";
 import { readSafeState } from "../../lib/safe/state";
 import { localAccountKeys } from "../../lib/signer";
 import { deployToolkit, toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, readTreasuryParams } from "../../lib/treasury";
-import type { TxService } from "../../service";
 import { deployTestSafe } from "../fixtures/safe";
 import { DAY, time } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
 import { sorted } from "../modules/helpers";
-import { api, indexed, rpcServer, service } from "../service/helpers";
+import { api, indexed } from "../service/helpers";
+import { captured, withEmbeddedService } from "./helpers";
 
 /** deploy/parameters/full.json: 2-of-3 owners #0-#2, the guard (delay 1 day), guardians #7-#9 (2 of 3), 90d / 7d. */
 const PARAMS = readTreasuryParams("deploy/parameters/full.json");
 const INACTIVITY = 90n * DAY;
 const DELAY = 7n * DAY;
 
-/** What a task printed. */
-async function captured(run: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => void lines.push(args.join(" "));
-  try {
-    await run();
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
-
 describe("recovery:* tasks with the embedded service @service", function () {
   hermetic();
-  let rpc: Awaited<ReturnType<typeof rpcServer>>;
-  let svc: TxService;
+  const ctx = withEmbeddedService();
   let dir: string;
   let module: string;
-  const previousUrl = process.env.TX_SERVICE_URL;
   let salt = 0x7ec0_0000n;
 
   before(async function () {
     await deployTestSafe({ ownerCount: 1 }); // the bootstrap
-    rpc = await rpcServer();
-    svc = await service(rpc.url);
-    process.env.TX_SERVICE_URL = svc.url;
     dir = mkdtempSync(join(tmpdir(), "recovery-tasks-"));
     module = await toolkitAddress(hre, "RecoveryModule");
   });
 
-  after(async function () {
-    if (previousUrl === undefined) delete process.env.TX_SERVICE_URL;
-    else process.env.TX_SERVICE_URL = previousUrl;
-    await svc?.close();
-    await rpc?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   /**
    * A fresh guarded treasury with the RecoveryModule per test, created through the lib path treasury:deploy runs
@@ -84,12 +61,16 @@ describe("recovery:* tasks with the embedded service @service", function () {
   async function confirmAndExecute(safeTxHash: string, second: string) {
     await hre.run("safe:confirm", { safeTxHash, signer: second, yes: true, json: true });
     await hre.run("safe:execute", { safeTxHash, signer: second, json: true });
-    await indexed(svc);
+    await indexed(ctx.svc);
   }
 
   it("proposes a new configuration through the guard's queue; executed, it reads back", async function () {
     const t = await treasury();
     const guardians = [t.g7.address, t.g8.address];
+    const saved = join(dir, "info.json");
+    writeFileSync(saved, await captured(() => hre.run("safe:info", { safe: t.safe, json: true })));
+    const { configuration } = JSON.parse(readFileSync(saved, "utf8")) as TreasuryInfo;
+    expect(configuration.recovery).to.deep.include({ module, threshold: 2, inactivityPeriod: 90 * 86400 });
     const out = await captured(() =>
       hre.run("recovery:configure", {
         safe: t.safe,
@@ -105,7 +86,7 @@ describe("recovery:* tasks with the embedded service @service", function () {
     expect(out).to.match(/new guardians: every collected approval is void/);
     expect(out).to.match(/Guard verdict: DELAYED/);
     expect(out).to.match(/queued: runs after a delay of 86400 s/);
-    const [pending] = (await api(svc).getPendingTransactions(t.safe)).results;
+    const [pending] = (await api(ctx.svc).getPendingTransactions(t.safe)).results;
     expect(pending.nonce).to.equal("0");
     await confirmAndExecute(pending.safeTxHash, t.owner1.address);
     expect((await status(t.safe)).guardians).to.have.length(3); // not before the delay
@@ -117,6 +98,13 @@ describe("recovery:* tasks with the embedded service @service", function () {
     expect([s.threshold, s.inactivityPeriod, s.recoveryDelay]).to.deep.equal([1, 30 * 86400, 2 * 86400]);
     expect(s.activityRecorder).to.equal(await toolkitAddress(hre, "TreasuryGuard")); // kept
     expect(s.state).to.equal("none");
+    // safe:info --check, the treasury's backup documentation, names the recovery change.
+    const check = await captured(() => hre.run("safe:info", { safe: t.safe, check: saved }));
+    expect(process.exitCode).to.equal(1);
+    process.exitCode = 0;
+    expect(check).to.include(`recovery.guardians: removed ${t.g9.address}`);
+    expect(check).to.include("recovery.threshold: saved 2, now 1");
+    expect(check).to.include(`recovery.recoveryDelay: saved ${7 * 86400}, now ${2 * 86400}`);
   });
 
   it("enables and configures the module on a guarded Safe without it, wiring the guard so a recovery can finalize", async function () {
@@ -145,7 +133,7 @@ describe("recovery:* tasks with the embedded service @service", function () {
     expect(out).to.match(/enable the RecoveryModule and configure it/);
     expect(out).to.match(/name it the TreasuryGuard's recovery module/);
     expect(out).to.match(/queued: runs after a delay of 86400 s/);
-    const [pending] = (await api(svc).getPendingTransactions(safe)).results;
+    const [pending] = (await api(ctx.svc).getPendingTransactions(safe)).results;
     await confirmAndExecute(pending.safeTxHash, owner1.address);
     await time.increase(DAY + 1n);
     await hre.run("queue:execute", { safe, id: 0, signer: stranger.address, json: true });
@@ -339,7 +327,7 @@ describe("recovery:* tasks with the embedded service @service", function () {
       hre.run("recovery:cancel", { safe: t.safe, signer: t.owner0.address, yes: true, json: true }),
     );
     expect(JSON.parse(out).queued).to.equal(undefined); // a trusted tightening selector: instant
-    const [pending] = (await api(svc).getPendingTransactions(t.safe)).results;
+    const [pending] = (await api(ctx.svc).getPendingTransactions(t.safe)).results;
     expect(pending.to).to.equal(module);
     await confirmAndExecute(pending.safeTxHash, t.owner1.address);
     const after = await status(t.safe);
@@ -353,7 +341,7 @@ describe("recovery:* tasks with the embedded service @service", function () {
   it("refuses bad input naming the argument, and proposes nothing", async function () {
     const t = await treasury();
     const base = { safe: t.safe, signer: t.owner0.address, yes: true, json: true };
-    const pending = async () => (await api(svc).getPendingTransactions(t.safe)).results.length;
+    const pending = async () => (await api(ctx.svc).getPendingTransactions(t.safe)).results.length;
     await expect(
       hre.run("recovery:configure", { ...base, guardians: `${t.g7.address},not-an-address`, threshold: 1 }),
     ).to.be.rejectedWith(/--guardians: item 2 "not-an-address" is not an address/);
