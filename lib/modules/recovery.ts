@@ -379,7 +379,10 @@ export async function configurePlan(
           data: g.encodeFunctionData("setTrustedSelector", [module, r.getFunction("cancelRecovery")!.selector, true]),
         },
       );
-      changes.push("name it the TreasuryGuard's recovery module (its cancelRecovery stays instant)");
+      changes.push(
+        "name it the TreasuryGuard's recovery module (its cancelRecovery stays instant)" +
+          (guard.recoveryModule === ZeroAddress ? "" : `, replacing ${guard.recoveryModule}`),
+      );
     }
     return { calls, next, changes: [...changes, ...describe()] };
   }
