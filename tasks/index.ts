@@ -5,3 +5,4 @@ import "./service";
 import "./safe";
 import "./queue";
 import "./info";
+import "./recovery";
