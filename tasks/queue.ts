@@ -1,9 +1,10 @@
 import { task, types } from "hardhat/config";
 
 import { formatAmount, table, toJson } from "../lib/format";
-import { guardOf, readQueue, sendQueueCall } from "../lib/guard/queue";
+import { UserError } from "../lib/errors";
+import { cancelCall, guardOf, readQueue, sendQueueCall } from "../lib/guard/queue";
 import { checkChain, ethersSigner, ownerSigner } from "../lib/signer";
-import { addressArg, HELP, userFacing } from "./util";
+import { addressArg, HELP, proposeCalls, type SignerArgs, userFacing } from "./util";
 
 const when = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
 
@@ -58,6 +59,33 @@ task<IdArgs>("queue:execute", "Run a queued transaction once its delay is over (
       const sender = await ethersSigner(hre, await ownerSigner(hre, { unlocked: args.signer, ledger: args.ledger }));
       const r = await sendQueueCall(hre.ethers.provider, sender, "execute", addressArg(args.safe, "safe"), args.id);
       console.log(args.json ? toJson(r) : `Executed queue item ${args.id}: ${r.transactionHash}`);
+    }),
+  );
+
+task<IdArgs & SignerArgs>(
+  "queue:cancel",
+  "Propose the Safe's cancellation of a queued transaction (a Safe transaction: the owners sign it like any other)",
+)
+  .addParam("safe", "The Safe")
+  .addParam("id", "Queue id (queue:list)", undefined, types.int)
+  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
+  .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
+  .addFlag("yes", HELP.yes)
+  .addFlag("json", HELP.json)
+  .setAction(async (args, hre) =>
+    userFacing(async () => {
+      const safe = addressArg(args.safe, "safe");
+      const { guard, items } = await readQueue(hre.ethers.provider, safe);
+      const item = items[args.id];
+      if (!item)
+        throw new UserError(
+          `Queue item ${args.id} does not exist: the queue has ${items.length} item(s) (queue:list).`,
+        );
+      if (item.state !== "waiting" && item.state !== "ready") {
+        throw new UserError(`Queue item ${args.id} is ${item.state}: only a waiting or ready item can be cancelled.`);
+      }
+      await proposeCalls(hre, args, safe, [cancelCall(guard, args.id)], `queue:cancel ${args.id}`);
     }),
   );
 

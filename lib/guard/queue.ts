@@ -17,7 +17,13 @@ export const guardQueueInterface = new Interface([
   "function cancelThreshold(address safe) view returns (uint256)",
   "function execute(address safe, uint256 id)",
   "function veto(address safe, uint256 id)",
+  "function cancel(uint256 id)",
 ]);
+
+/** The Safe's call cancelling queue item `id` (msg.sender is the Safe: an owners' transaction, instant). */
+export function cancelCall(guard: string, id: number): { to: string; value: string; data: string } {
+  return { to: guard, value: "0", data: guardQueueInterface.encodeFunctionData("cancel", [id]) };
+}
 
 export interface QueueItem {
   id: number;

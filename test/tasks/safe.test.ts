@@ -361,4 +361,54 @@ describe("safe:* tasks with the embedded service @service", function () {
       await keyed.close();
     }
   });
+
+  it("queue:cancel is a Safe transaction that cancels an item; queue:veto shows the cancel threshold", async function () {
+    const f = await loadFixture(guarded);
+    const [first, second] = f.owners;
+    const run = (task: string, args: Record<string, unknown>) =>
+      captured(() => hre.run(task, { yes: true, json: true, ...args }));
+    // The service outlives the fixture's chain snapshots: propose at the chain's nonce, not the service's next.
+    const nonce = async () =>
+      Number(await (await ethers.getContractAt(["function nonce() view returns (uint256)"], f.safeAddress)).nonce());
+    const signed = async (task: string, args: Record<string, unknown>) => {
+      const { safeTxHash } = JSON.parse(
+        await run(task, { safe: f.safeAddress, signer: first.address, nonce: await nonce(), ...args }),
+      ) as { safeTxHash: string };
+      await run("safe:confirm", { safeTxHash, signer: second.address });
+      await run("safe:execute", { safeTxHash, signer: second.address });
+      return api(svc).getTransaction(safeTxHash);
+    };
+    const states = async () =>
+      (JSON.parse(await run("queue:list", { safe: f.safeAddress })) as { items: { state: string }[] }).items.map(
+        (i) => i.state,
+      );
+    await signed("safe:propose", { to: f.stranger.address, value: "3" });
+    expect(await states()).to.deep.equal(["waiting"]);
+    const cancel = await signed("queue:cancel", { id: 0 });
+    expect(cancel.to).to.equal(f.guardAddress);
+    expect(f.guard.interface.decodeFunctionData("cancel", cancel.data!)).to.deep.equal([0n]);
+    expect(await states()).to.deep.equal(["cancelled"]);
+
+    await signed("safe:propose", { to: f.stranger.address, value: "3" });
+    const required = await f.guard.cancelThreshold(f.safeAddress);
+    const vetoed = JSON.parse(await run("queue:veto", { safe: f.safeAddress, id: 1, signer: first.address })) as {
+      vetoes: number;
+      required: string;
+      state: string;
+    };
+    // The owners' own cancellation does not raise the streak: one veto (min(streak + 1, threshold)) cancels.
+    expect(required).to.equal(1n);
+    expect(vetoed).to.deep.equal({ id: 1, vetoes: 1, required: "1", state: "cancelled" });
+    expect(await states()).to.deep.equal(["cancelled", "cancelled"]);
+
+    await time.increase(DAY + 1n);
+    const before = await ethers.provider.getBalance(f.stranger.address);
+    await expect(run("queue:execute", { safe: f.safeAddress, id: 0, signer: f.executor.address })).to.be.rejectedWith(
+      /Queue item 0 was not executed/,
+    );
+    await expect(run("queue:cancel", { safe: f.safeAddress, id: 0, signer: first.address })).to.be.rejectedWith(
+      /Queue item 0 is cancelled: only a waiting or ready item can be cancelled/,
+    );
+    expect(await ethers.provider.getBalance(f.stranger.address)).to.equal(before);
+  });
 });
