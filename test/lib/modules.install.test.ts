@@ -7,6 +7,7 @@ import { bootstrapSafeContracts } from "../../lib/bootstrap";
 import { recoveryInterface, recoveryModuleInterface, spendingLimitInterface } from "../../lib/modules/install";
 import { toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, parseTreasuryParams, readTreasuryParams, TreasuryParamsError } from "../../lib/treasury";
+import { expectFragmentsMatch } from "../fixtures/abi";
 import { execSafeTx, safeAt } from "../fixtures/safe";
 import { hermetic } from "../guards/hermetic";
 
@@ -25,34 +26,13 @@ describe("Treasury with guard, spending limit and recovery in one creation trans
       ["SpendingLimitModule", spendingLimitInterface],
       ["RecoveryModule", recoveryInterface],
     ] as const) {
-      const compiled = (await hre.ethers.getContractFactory(name)).interface;
-      iface.forEachFunction((f) =>
-        expect(compiled.getFunction(f.name)?.selector, `${name}.${f.name}`).to.equal(f.selector),
-      );
+      expectFragmentsMatch(name, iface, (await hre.ethers.getContractFactory(name)).interface);
     }
   });
 
   it("reads, sends and decodes the RecoveryModule with fragments that match its compiled ABI", async function () {
     const compiled = (await hre.ethers.getContractFactory("RecoveryModule")).interface;
-    const sighash = (params: readonly { format(f: "sighash"): string }[]) => params.map((p) => p.format("sighash"));
-    let checked = 0;
-    recoveryModuleInterface.forEachFunction((f) => {
-      const c = compiled.getFunction(f.name);
-      expect(c?.selector, `function ${f.name}`).to.equal(f.selector);
-      expect(sighash(c!.outputs), `${f.name} returns`).to.deep.equal(sighash(f.outputs));
-      checked++;
-    });
-    recoveryModuleInterface.forEachEvent((e) => {
-      const c = compiled.getEvent(e.name);
-      expect(c?.topicHash, `event ${e.name}`).to.equal(e.topicHash);
-      const indexed = (inputs: readonly { indexed: boolean | null }[]) => inputs.map((i) => i.indexed === true);
-      expect(indexed(c!.inputs), `${e.name} indexed`).to.deep.equal(indexed(e.inputs));
-      checked++;
-    });
-    recoveryModuleInterface.forEachError((e) => {
-      expect(compiled.getError(e.name)?.selector, `error ${e.name}`).to.equal(e.selector);
-      checked++;
-    });
+    const checked = expectFragmentsMatch("RecoveryModule", recoveryModuleInterface, compiled);
     // Every custom error IRecoveryModule declares is known to the tasks, so none reaches a person as raw data.
     const declared = new Interface((await hre.artifacts.readArtifact("IRecoveryModule")).abi);
     declared.forEachError((e) =>
