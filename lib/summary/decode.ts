@@ -39,6 +39,16 @@ const MULTI_SEND_SELECTOR = safeLibraryInterface.getFunction("multiSend")!.selec
 export async function decodeCalls(tx: SafeTxLike, book: AddressBook, safe: string): Promise<DecodedCall[]> {
   const top = await decodeCall("0", tx, book, safe);
   const target = book.get(tx.to);
+  if (isQueueWrapper(top, target)) {
+    // The owners sign guard.queue(to, value, data, operation): what runs after the delay is the inner transaction,
+    // decoded like any other (index "q", its batch entries "q.1", "q.2", ...).
+    const [to, value, data, operation] = top.args.map((a) => a.value);
+    const inner = await decodeCalls({ to, value: BigInt(value), data, operation: Number(operation) }, book, safe);
+    return [
+      { ...top, text: `queue for the guard's delay, then run call q${inner.length > 1 ? " and its batch" : ""}` },
+      ...inner.map((c) => ({ ...c, index: c.index === "0" ? "q" : `q.${c.index}` })),
+    ];
+  }
   const isBatch =
     tx.operation === 1 && target?.name.startsWith("MultiSendCallOnly") && tx.data.startsWith(MULTI_SEND_SELECTOR);
   if (!isBatch) return [top];
@@ -54,6 +64,11 @@ export async function decodeCalls(tx: SafeTxLike, book: AddressBook, safe: strin
     calls.push(await decodeCall(String(i + 1), call, book, safe));
   }
   return calls;
+}
+
+/** guard.queue(...) on a TreasuryGuard the book knows (the Safe's own guard or the toolkit's singleton). */
+export function isQueueWrapper(call: DecodedCall, target = undefined as { kind: string } | undefined): boolean {
+  return call.signature === "queue(address,uint256,bytes,uint8)" && target?.kind === "toolkit";
 }
 
 async function decodeCall(index: string, tx: SafeTxLike, book: AddressBook, safe: string): Promise<DecodedCall> {

@@ -1,6 +1,6 @@
 import { ZeroAddress } from "ethers";
 
-import type { DecodedCall } from "./decode";
+import { isQueueWrapper, type DecodedCall } from "./decode";
 import type { AddressBook, KnownAddress } from "./names";
 
 export type WarningCode =
@@ -71,7 +71,9 @@ export async function warningsFor(calls: DecodedCall[], ctx: WarningContext): Pr
     if (call.signature?.startsWith("migrate")) {
       warnings.push({ code: "safe-config", call: where, message: "changes the Safe's singleton (a Safe upgrade)" });
     }
-    for (const recipient of recipientsOf(call)) {
+    // The queue wrapper's own `to` is the inner call's target, whose recipients are checked as call q.
+    const wrapper = isQueueWrapper(call, book.get(call.to));
+    for (const recipient of wrapper ? [] : recipientsOf(call)) {
       if (isSafe(recipient)) continue;
       if (ctx.isWhitelisted && !(await ctx.isWhitelisted(recipient))) {
         warnings.push({
