@@ -18,6 +18,18 @@ export interface OwnerSigner {
 const LOCAL_NETWORKS = new Set(["hardhat", "localhost"]);
 
 export async function ownerSigner(hre: HardhatRuntimeEnvironment, unlocked?: string): Promise<OwnerSigner> {
+  return accountSigner(hre, unlocked, "owner");
+}
+
+/**
+ * The same key sources for any account that signs or sends for itself (a delegate spending its allowance, a relayer,
+ * a guardian): `role` only names the account in the error when no key is configured. Nothing here checks ownership.
+ */
+export async function accountSigner(
+  hre: HardhatRuntimeEnvironment,
+  unlocked: string | undefined,
+  role: string,
+): Promise<OwnerSigner> {
   const env = readEnv();
   if (env.PRIVATE_KEY) {
     const wallet = new Wallet(env.PRIVATE_KEY.startsWith("0x") ? env.PRIVATE_KEY : `0x${env.PRIVATE_KEY}`);
@@ -40,7 +52,7 @@ export async function ownerSigner(hre: HardhatRuntimeEnvironment, unlocked?: str
     return { address: hre.ethers.getAddress(match), kitSigner: hre.ethers.getAddress(match), source: "unlocked" };
   }
   throw new ConfigError(
-    `No owner key to sign with on network ${hre.network.name}: set PRIVATE_KEY (or MNEMONIC, with ACCOUNT_INDEX ` +
+    `No ${role} key to sign with on network ${hre.network.name}: set PRIVATE_KEY (or MNEMONIC, with ACCOUNT_INDEX ` +
       "for an account other than the first), or use --ledger" +
       (LOCAL_NETWORKS.has(hre.network.name) ? ", or --signer with an unlocked local account." : "."),
   );

@@ -4,7 +4,7 @@ import { parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
-import { recoveryInterface, spendingLimitInterface } from "../../lib/modules/install";
+import { recoveryInterface, spendingLimitInterface, spendingLimitViews } from "../../lib/modules/install";
 import { toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, parseTreasuryParams, readTreasuryParams, TreasuryParamsError } from "../../lib/treasury";
 import { execSafeTx, safeAt } from "../fixtures/safe";
@@ -30,6 +30,25 @@ describe("Treasury with guard, spending limit and recovery in one creation trans
         expect(compiled.getFunction(f.name)?.selector, `${name}.${f.name}`).to.equal(f.selector),
       );
     }
+    // What delegates, relayers and readers use: whole signatures (return values and indexing included).
+    const compiled = (await hre.ethers.getContractFactory("SpendingLimitModule")).interface;
+    const names: string[] = [];
+    spendingLimitViews.forEachFunction((f) => {
+      expect(compiled.getFunction(f.name)?.format("full"), f.name).to.equal(f.format("full"));
+      names.push(f.name);
+    });
+    spendingLimitViews.forEachEvent((e) => {
+      expect(compiled.getEvent(e.name)?.format("full"), e.name).to.equal(e.format("full"));
+      names.push(e.name);
+    });
+    spendingLimitViews.forEachError((e) => {
+      expect(compiled.getError(e.name)?.format("full"), e.name).to.equal(e.format("full"));
+      names.push(e.name);
+    });
+    expect(names).to.have.length(19);
+    // Every error of the module's interface is named in spend failures.
+    const declared = new hre.ethers.Interface((await hre.artifacts.readArtifact("ISpendingLimitModule")).abi);
+    declared.forEachError((e) => expect(spendingLimitViews.getError(e.name), e.name).to.not.equal(null));
   });
 
   for (const safeVersion of ["1.5.0", "1.4.1"] as const) {
