@@ -4,3 +4,5 @@ import "./treasury";
 import "./service";
 import "./safe";
 import "./queue";
+import "./policy";
+import "./allowance";
