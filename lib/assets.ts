@@ -24,16 +24,21 @@ const erc20Metadata = new Interface([
   "function decimals() view returns (uint8)",
 ]);
 
-/** The asset's symbol and decimals read from the chain (ETH for address(0)), or undefined if it is no ERC20. */
+/** The asset's symbol and decimals read from the chain (ETH for address(0)), or undefined if it has no symbol(). */
 export async function assetInfo(provider: Provider, address: string): Promise<Asset | undefined> {
   if (getAddress(address) === ZeroAddress) return ETH;
   const token = new Contract(address, erc20Metadata, provider);
-  try {
-    const [symbol, decimals] = await Promise.all([token.symbol(), token.decimals()]);
-    return { address: getAddress(address), symbol: String(symbol), decimals: Number(decimals) };
-  } catch {
-    return undefined;
-  }
+  const [symbol, decimals] = await Promise.all([
+    token.symbol().catch(() => undefined),
+    token.decimals().catch(() => undefined),
+  ]);
+  if (symbol === undefined) return undefined;
+  // An ERC721 collection answers symbol() but not decimals(): the guard counts its tokens one by one.
+  return {
+    address: getAddress(address),
+    symbol: String(symbol),
+    decimals: decimals === undefined ? 0 : Number(decimals),
+  };
 }
 
 /** Like assetInfo, for display: an asset that does not answer gets its address as symbol and 0 decimals. */

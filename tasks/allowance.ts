@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { formatAsset, parseAmount, resolveAsset } from "../lib/assets";
+import { describeAsset, formatAsset, parseAmount, resolveAsset } from "../lib/assets";
 import { UserError } from "../lib/errors";
 import { isoTime, keyValues, table, toJson } from "../lib/format";
 import {
@@ -264,9 +264,10 @@ async function relayed(
 ) {
   const relayer = await ethersSigner(hre, await accountSigner(hre, args.signer, "relayer"));
   const r = await relaySpend(module, relayer, signed);
+  const amount = formatAsset(signed.amount, await describeAsset(hre.ethers.provider, signed.asset));
   console.log(
     args.json
       ? toJson({ ...r, delegate: signed.delegate, to: signed.to, amount: signed.amount, asset: signed.asset })
-      : `Relayed ${signed.delegate}'s spend of ${signed.amount} base units to ${signed.to}: ${r.transactionHash}`,
+      : `Relayed ${signed.delegate}'s spend of ${amount} to ${signed.to}: ${r.transactionHash}`,
   );
 }
