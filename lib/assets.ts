@@ -48,13 +48,14 @@ export async function describeAsset(provider: Provider, address: string): Promis
 
 /**
  * Resolves `--name value`: "ETH", a token address (which must answer symbol() and decimals()), or the symbol of one
- * of `known` (addresses the Safe's configuration names), case-insensitively.
+ * of `known` (addresses the Safe's configuration names, or a function that reads them, called only for a symbol),
+ * case-insensitively.
  */
 export async function resolveAsset(
   provider: Provider,
   value: string,
   name: string,
-  known: Iterable<string> = [],
+  known: Iterable<string> | (() => Promise<Iterable<string>>) = [],
 ): Promise<Asset> {
   const text = value.trim();
   if (text.toUpperCase() === "ETH") return ETH;
@@ -71,7 +72,7 @@ export async function resolveAsset(
   if (/^0x/i.test(symbol)) throw new UserError(`--${name} ${symbol} is not an address (0x + 40 hex digits).`);
   const tokens = (
     await Promise.all(
-      [...new Set([...known].map((a) => getAddress(a)))]
+      [...new Set([...(typeof known === "function" ? await known() : known)].map((a) => getAddress(a)))]
         .filter((a) => a !== ZeroAddress)
         .map((a) => assetInfo(provider, a)),
     )

@@ -38,7 +38,7 @@ interface AssetArgs {
 async function resolved(hre: HardhatRuntimeEnvironment, args: AssetArgs) {
   const safe = addressArg(args.safe, "safe");
   const module = await spendingModule(hre, safe, args.module && addressArg(args.module, "module"));
-  const known = await allowanceAssets(hre.ethers.provider, module, safe, args.fromBlock);
+  const known = () => allowanceAssets(hre.ethers.provider, module, safe, args.fromBlock);
   const asset = await resolveAsset(hre.ethers.provider, args.asset, "asset", known);
   return { safe, module, asset };
 }
@@ -198,11 +198,8 @@ task<SpendArgs>(
         return relayed(hre, module, signed, args);
       }
 
-      const asset = await resolveAsset(
-        provider,
-        args.asset,
-        "asset",
-        await allowanceAssets(provider, module, safe, args.fromBlock),
+      const asset = await resolveAsset(provider, args.asset, "asset", () =>
+        allowanceAssets(provider, module, safe, args.fromBlock),
       );
       if (args.to === undefined || args.amount === undefined) throw new UserError("Give --to and --amount.");
       const request = {

@@ -52,11 +52,8 @@ task<ChangeArgs & { asset: string; amount: string; fromBlock: number }>(
     userFacing(async () => {
       const safe = addressArg(args.safe, "safe");
       const provider = hre.ethers.provider;
-      const asset = await resolveAsset(
-        provider,
-        args.asset,
-        "asset",
-        await policyAssets(provider, safe, args.fromBlock),
+      const asset = await resolveAsset(provider, args.asset, "asset", () =>
+        policyAssets(provider, safe, args.fromBlock),
       );
       const cap = parseAmount(args.amount, asset, "amount", { allowZero: true });
       if (!args.json) console.log(`Cap of ${asset.symbol} (${asset.address}) to ${formatAsset(cap, asset)} per 24h\n`);
