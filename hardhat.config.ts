@@ -9,6 +9,11 @@ import "./tasks";
 
 const SOLC_VERSION = "0.8.28";
 const env = readEnv();
+// --ledger: the plugin (and its USB transport) loads only when a Ledger account is named, so ordinary runs and CI
+// never touch it; the device signs for LEDGER_ACCOUNT on localhost and remote (lib/signer.ts).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+if (env.LEDGER_ACCOUNT) require("@nomicfoundation/hardhat-ledger");
+const ledger = env.LEDGER_ACCOUNT ? { ledgerAccounts: [env.LEDGER_ACCOUNT] } : {};
 const excludedTags = [
   ...(env.FORK_URL ? [] : ["@fork"]),
   ...(process.env.COVERAGE === "1" ? ["@gas"] : []),
@@ -66,11 +71,19 @@ const config: HardhatUserConfig = {
     },
     localhost: {
       url: env.LOCAL_NODE_URL,
+      ...ledger,
     },
     // A real chain: its RPC from RPC_URL, checked against CHAIN_ID when set. No keys here: tasks sign through
     // lib/signer.ts (PRIVATE_KEY or MNEMONIC, kept in memory) or a Ledger.
     ...(env.RPC_URL
-      ? { remote: { url: env.RPC_URL, ...(env.CHAIN_ID ? { chainId: Number(env.CHAIN_ID) } : {}), accounts: [] } }
+      ? {
+          remote: {
+            url: env.RPC_URL,
+            ...(env.CHAIN_ID ? { chainId: Number(env.CHAIN_ID) } : {}),
+            accounts: [],
+            ...ledger,
+          },
+        }
       : {}),
   },
   mocha: {

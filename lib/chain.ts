@@ -11,3 +11,15 @@ export async function forkInfo(hre: HardhatRuntimeEnvironment): Promise<ForkInfo
   const metadata = (await hre.network.provider.send("hardhat_metadata")) as { forkedNetwork?: ForkInfo | null };
   return metadata.forkedNetwork ?? null;
 }
+
+/**
+ * Serves the runtime's network over HTTP JSON-RPC, exactly as `npx hardhat node` does, on a free port of 127.0.0.1:
+ * what the embedded service reads when the chain is the in-process one (the demo, tests).
+ */
+export async function serveChain(hre: HardhatRuntimeEnvironment): Promise<{ url: string; close(): Promise<void> }> {
+  // Loaded here, not at the top: tasks import this file while Hardhat loads its configuration.
+  const { JsonRpcServer } = await import("hardhat/internal/hardhat-network/jsonrpc/server");
+  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
+  const { port } = await server.listen();
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}

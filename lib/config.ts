@@ -42,6 +42,10 @@ const EnvSchema = z.object({
     .regex(/^\d+$/, "ACCOUNT_INDEX must be a decimal index into MNEMONIC's accounts (m/44'/60'/0'/0/i)")
     .transform((v) => Number(v))
     .optional(),
+  LEDGER_ACCOUNT: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, "LEDGER_ACCOUNT must be the address of the Ledger account that signs (0x + 40 hex)")
+    .optional(),
   REPORT_GAS: z
     .enum(["true", "false", "1", "0", ""])
     .transform((v) => v === "true" || v === "1")

@@ -7,9 +7,10 @@ import { UserError } from "./errors";
 import { formatAmount } from "./format";
 
 /**
- * CSV payouts: one row per payment (`recipient,amount[,token]`; no token = ETH; amounts in the asset's units, e.g.
- * 1250.5), turned into one batch. Every row is checked before anything is built; all problems are reported at once
- * with their line numbers, and nothing is proposed while any remains.
+ * CSV payouts: one row per payment (`token,to,amount`; `recipient` is accepted for `to`; token empty or ETH for ETH,
+ * else the ERC20's address; amounts in the asset's units, e.g. 1250.5), turned into MultiSendCallOnly batches. Every
+ * row is checked before anything is built; all problems are reported at once with their line numbers, and nothing is
+ * proposed while any remains. Batches are split where their estimated gas would pass BATCH_GAS_BOUND.
  */
 
 export interface Payout {
@@ -30,21 +31,41 @@ const erc20 = new Interface([
   "function symbol() view returns (string)",
 ]);
 
-/** The most rows one batch holds (a MultiSendCallOnly batch must fit in a block with the guard's checks). */
-export const MAX_PAYOUTS = 200;
+/** The most rows one file holds (10 batches of the largest size): beyond it, split the file. */
+export const MAX_PAYOUTS = 2500;
+
+/**
+ * Gas one payment may cost inside a guarded batch, on the high side: an ETH transfer to a new account (25,000 + the
+ * call) or an ERC20 transfer to a new holder (about 30,000 cold), plus MultiSendCallOnly's loop and the guard's
+ * per-call decoding and cap ledger (docs/benchmarks.md).
+ */
+export const PAYMENT_GAS = { eth: 40_000, token: 75_000 } as const;
+
+/** The most gas one batch is planned to use: a third of a 30M block, so it is included without a fight. */
+export const BATCH_GAS_BOUND = 10_000_000;
 
 interface Row {
-  recipient?: string;
+  to?: string;
   amount?: string;
   token?: string;
 }
 
-export async function readPayouts(provider: Provider, csv: string): Promise<Payout[]> {
+const header = (columns: string[]) =>
+  columns.map((c) => {
+    const name = c.trim().toLowerCase();
+    return name === "recipient" ? "to" : name;
+  });
+
+export async function readPayouts(
+  provider: Provider,
+  csv: string,
+  onProgress?: (checked: number, total: number) => void,
+): Promise<Payout[]> {
   let rows: Row[];
   let lines: number[];
   try {
     const records = parse(csv, {
-      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      columns: header,
       skip_empty_lines: true,
       trim: true,
       comment: "#",
@@ -53,16 +74,13 @@ export async function readPayouts(provider: Provider, csv: string): Promise<Payo
     rows = records.map((r) => r.record);
     lines = records.map((r) => r.info.lines);
   } catch (error) {
-    throw new PayoutError(
-      `The CSV cannot be read: ${(error as Error).message}. Expected a header "recipient,amount,token".`,
-    );
+    throw new PayoutError(`The CSV cannot be read: ${(error as Error).message}. Expected a header "token,to,amount".`);
   }
-  if (rows.length === 0)
-    throw new PayoutError('The CSV has no payments: one row per payment under "recipient,amount,token".');
+  if (rows.length === 0) throw new PayoutError('The CSV has no payments: one row per payment under "token,to,amount".');
   if (rows.length > MAX_PAYOUTS)
-    throw new PayoutError(`The CSV has ${rows.length} payments; at most ${MAX_PAYOUTS} go in one batch: split it.`);
-  if (!("recipient" in rows[0]) || !("amount" in rows[0])) {
-    throw new PayoutError('The CSV header must name "recipient" and "amount" (and optionally "token").');
+    throw new PayoutError(`The CSV has ${rows.length} payments; at most ${MAX_PAYOUTS} go in one file: split it.`);
+  if (!("to" in rows[0]) || !("amount" in rows[0])) {
+    throw new PayoutError('The CSV header must name "to" (or "recipient") and "amount", and optionally "token".');
   }
   const tokens = new Map<string, Promise<{ symbol: string; decimals: number } | undefined>>();
   const tokenInfo = (address: string) => {
@@ -81,8 +99,9 @@ export async function readPayouts(provider: Provider, csv: string): Promise<Payo
   const problems: string[] = [];
   const payouts: Payout[] = [];
   for (const [i, row] of rows.entries()) {
+    if (onProgress && i > 0 && i % 100 === 0) onProgress(i, rows.length);
     const line = lines[i];
-    const recipient = row.recipient ?? "";
+    const recipient = row.to ?? "";
     const mixedCase = /^0x[0-9a-fA-F]{40}$/.test(recipient) && recipient.slice(2) !== recipient.slice(2).toLowerCase();
     if (mixedCase && !isAddress(recipient)) {
       problems.push(
@@ -100,7 +119,7 @@ export async function readPayouts(provider: Provider, csv: string): Promise<Payo
     }
     let asset = ZeroAddress;
     let info: { symbol: string; decimals: number } | undefined = { symbol: "ETH", decimals: 18 };
-    if (row.token) {
+    if (row.token && row.token.toUpperCase() !== "ETH") {
       if (!isAddress(row.token)) {
         problems.push(`line ${line}: token "${row.token}" is not an address (leave it empty for ETH).`);
         continue;
@@ -141,6 +160,22 @@ export async function readPayouts(provider: Provider, csv: string): Promise<Payo
     );
   }
   return payouts;
+}
+
+/** Splits the payments, in the CSV's order, into batches whose estimated gas stays within `bound`. */
+export function payoutBatches(payouts: Payout[], bound = BATCH_GAS_BOUND): Payout[][] {
+  const batches: Payout[][] = [];
+  let gas = 0;
+  for (const p of payouts) {
+    const cost = p.asset === ZeroAddress ? PAYMENT_GAS.eth : PAYMENT_GAS.token;
+    if (batches.length === 0 || gas + cost > bound) {
+      batches.push([]);
+      gas = 0;
+    }
+    batches[batches.length - 1].push(p);
+    gas += cost;
+  }
+  return batches;
 }
 
 /** The batch's calls: ETH transfers and ERC20 transfer()s, in the CSV's order. */

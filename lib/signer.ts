@@ -10,15 +10,25 @@ import { ConfigError, readEnv } from "./config";
  */
 export interface OwnerSigner {
   address: string;
-  /** What protocol-kit's `signer` takes: the private key, or the address of an unlocked local account. */
+  /**
+   * What protocol-kit's `signer` takes: the private key, or an address whose signatures the network's provider makes
+   * (an unlocked local account, or the Ledger account hardhat-ledger serves).
+   */
   kitSigner: string;
-  source: "PRIVATE_KEY" | "MNEMONIC" | "unlocked";
+  source: "PRIVATE_KEY" | "MNEMONIC" | "unlocked" | "ledger";
+}
+
+export interface SignerChoice {
+  /** --signer: an unlocked account of a local network. */
+  unlocked?: string;
+  /** --ledger: the LEDGER_ACCOUNT through @nomicfoundation/hardhat-ledger. */
+  ledger?: boolean;
 }
 
 const LOCAL_NETWORKS = new Set(["hardhat", "localhost"]);
 
-export async function ownerSigner(hre: HardhatRuntimeEnvironment, unlocked?: string): Promise<OwnerSigner> {
-  return accountSigner(hre, unlocked, "owner");
+export async function ownerSigner(hre: HardhatRuntimeEnvironment, choice: SignerChoice = {}): Promise<OwnerSigner> {
+  return accountSigner(hre, choice, "owner");
 }
 
 /**
@@ -27,10 +37,12 @@ export async function ownerSigner(hre: HardhatRuntimeEnvironment, unlocked?: str
  */
 export async function accountSigner(
   hre: HardhatRuntimeEnvironment,
-  unlocked: string | undefined,
+  choice: SignerChoice,
   role: string,
 ): Promise<OwnerSigner> {
   const env = readEnv();
+  const { unlocked } = choice;
+  if (choice.ledger) return ledgerSigner(hre, env.LEDGER_ACCOUNT);
   if (env.PRIVATE_KEY) {
     const wallet = new Wallet(env.PRIVATE_KEY.startsWith("0x") ? env.PRIVATE_KEY : `0x${env.PRIVATE_KEY}`);
     return { address: wallet.address, kitSigner: wallet.privateKey, source: "PRIVATE_KEY" };
@@ -58,6 +70,28 @@ export async function accountSigner(
   );
 }
 
+/**
+ * The Ledger account: hardhat.config.ts loads @nomicfoundation/hardhat-ledger and lists LEDGER_ACCOUNT in the
+ * network's `ledgerAccounts` when the variable is set, so the provider sends every eth_signTypedData_v4 and
+ * eth_sendTransaction of that address to the device, which shows the SafeTx's domain and message hashes.
+ */
+function ledgerSigner(hre: HardhatRuntimeEnvironment, account: string | undefined): OwnerSigner {
+  if (!account) {
+    throw new ConfigError(
+      "--ledger needs LEDGER_ACCOUNT: set it to the address of the Ledger account that signs (the device shows it).",
+    );
+  }
+  const listed = (hre.network.config as { ledgerAccounts?: string[] }).ledgerAccounts ?? [];
+  if (!listed.some((a) => a.toLowerCase() === account.toLowerCase())) {
+    throw new ConfigError(
+      `LEDGER_ACCOUNT ${account} is not a Ledger account of the ${hre.network.name} network: hardhat.config.ts ` +
+        "lists it for localhost and remote when LEDGER_ACCOUNT is set; use --network localhost or remote.",
+    );
+  }
+  const address = hre.ethers.getAddress(account);
+  return { address, kitSigner: address, source: "ledger" };
+}
+
 /** Refuses to run against a chain other than the one CHAIN_ID names (when it is set). */
 export async function checkChain(hre: HardhatRuntimeEnvironment): Promise<bigint> {
   const { chainId } = await hre.ethers.provider.getNetwork();
@@ -70,9 +104,12 @@ export async function checkChain(hre: HardhatRuntimeEnvironment): Promise<bigint
   return chainId;
 }
 
-/** An ethers signer for direct contract calls (guard.execute, veto): the unlocked account, or the key in memory. */
+/**
+ * An ethers signer for direct contract calls (guard.execute, veto): the unlocked or Ledger account through the
+ * provider, or the key in memory.
+ */
 export async function ethersSigner(hre: HardhatRuntimeEnvironment, owner: OwnerSigner) {
-  return owner.source === "unlocked"
+  return owner.source === "unlocked" || owner.source === "ledger"
     ? hre.ethers.getSigner(owner.address)
     : new Wallet(owner.kitSigner, hre.ethers.provider);
 }

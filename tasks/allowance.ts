@@ -61,6 +61,7 @@ task<SetArgs>(
   .addOptionalParam("fromBlock", FROM_BLOCK, 0, types.int)
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
@@ -89,6 +90,7 @@ task<Omit<SetArgs, "amount">>(
   .addOptionalParam("fromBlock", FROM_BLOCK, 0, types.int)
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
@@ -150,6 +152,7 @@ interface SpendArgs extends AssetArgs {
   to?: string;
   amount?: string;
   signer?: string;
+  ledger?: boolean;
   relay: boolean;
   out?: string;
   validFor: number;
@@ -174,6 +177,7 @@ task<SpendArgs>(
     "signer",
     "The delegate (or, relaying, the relayer): an unlocked local account, else PRIVATE_KEY/MNEMONIC",
   )
+  .addFlag("ledger", "Sign or send with the Ledger account LEDGER_ACCOUNT (through @nomicfoundation/hardhat-ledger)")
   .addFlag("relay", "Do not send: sign the spend (EIP-712) for a relayer and write it as JSON")
   .addOptionalParam("out", "With --relay: the file to write (default: print)")
   .addOptionalParam("validFor", "With --relay: seconds the signature stays valid", 3600, types.int)
@@ -229,7 +233,10 @@ task<SpendArgs>(
         return relayed(hre, module, signed, args);
       }
 
-      const delegate = await ethersSigner(hre, await accountSigner(hre, args.signer, "delegate"));
+      const delegate = await ethersSigner(
+        hre,
+        await accountSigner(hre, { unlocked: args.signer, ledger: args.ledger }, "delegate"),
+      );
       if (args.relay) {
         const signed = await signRelayedSpend(module, delegate, request, args.validFor);
         const text = toJson(signed);
@@ -259,7 +266,10 @@ async function relayed(
   signed: SignedSpend,
   args: SpendArgs,
 ) {
-  const relayer = await ethersSigner(hre, await accountSigner(hre, args.signer, "relayer"));
+  const relayer = await ethersSigner(
+    hre,
+    await accountSigner(hre, { unlocked: args.signer, ledger: args.ledger }, "relayer"),
+  );
   const r = await relaySpend(module, relayer, signed);
   const amount = formatAsset(signed.amount, await describeAsset(hre.ethers.provider, signed.asset));
   console.log(

@@ -4,5 +4,6 @@ import "./treasury";
 import "./service";
 import "./safe";
 import "./queue";
+import "./info";
 import "./policy";
 import "./allowance";

@@ -46,6 +46,7 @@ task<ChangeArgs & { asset: string; amount: string; fromBlock: number }>(
   .addOptionalParam("fromBlock", FROM_BLOCK, 0, types.int)
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
@@ -70,6 +71,7 @@ task<ChangeArgs & { action: string; address: string }>(
   .addParam("address", "The recipient")
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
@@ -94,6 +96,7 @@ task<ChangeArgs & { action: string; target: string; selector?: string }>(
   )
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
@@ -115,6 +118,7 @@ task<ChangeArgs & { seconds: number }>(
   .addParam("seconds", "The delay in seconds (3600 .. 2592000, i.e. 1 hour .. 30 days)", undefined, types.int)
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
@@ -132,6 +136,7 @@ task<ChangeArgs & { seconds: number }>(
   .addParam("seconds", "The expiry in seconds (3600 .. 2592000, i.e. 1 hour .. 30 days)", undefined, types.int)
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>

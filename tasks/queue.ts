@@ -42,6 +42,7 @@ interface IdArgs {
   safe: string;
   id: number;
   signer?: string;
+  ledger?: boolean;
   json: boolean;
 }
 
@@ -49,11 +50,12 @@ task<IdArgs>("queue:execute", "Run a queued transaction once its delay is over (
   .addParam("safe", "The Safe")
   .addParam("id", "Queue id (queue:list)", undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
       await checkChain(hre);
-      const sender = await ethersSigner(hre, await ownerSigner(hre, args.signer));
+      const sender = await ethersSigner(hre, await ownerSigner(hre, { unlocked: args.signer, ledger: args.ledger }));
       const r = await sendQueueCall(hre.ethers.provider, sender, "execute", addressArg(args.safe, "safe"), args.id);
       console.log(args.json ? toJson(r) : `Executed queue item ${args.id}: ${r.transactionHash}`);
     }),
@@ -63,13 +65,14 @@ task<IdArgs>("queue:veto", "Veto a queued transaction as an owner (enough vetoes
   .addParam("safe", "The Safe")
   .addParam("id", "Queue id (queue:list)", undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
       await checkChain(hre);
       const safe = addressArg(args.safe, "safe");
       const required = await (await guardOf(hre.ethers.provider, safe)).cancelThreshold(safe);
-      const sender = await ethersSigner(hre, await ownerSigner(hre, args.signer));
+      const sender = await ethersSigner(hre, await ownerSigner(hre, { unlocked: args.signer, ledger: args.ledger }));
       await sendQueueCall(hre.ethers.provider, sender, "veto", safe, args.id);
       const item = (await readQueue(hre.ethers.provider, safe)).items[args.id];
       console.log(

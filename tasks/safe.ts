@@ -1,29 +1,36 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
 import { parseEther, parseUnits, Interface } from "ethers";
+import { OperationType, type MetaTransactionData } from "@safe-global/types-kit";
 import { task, types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { UserError } from "../lib/errors";
-import { toJson } from "../lib/format";
-import { payoutTotals, payoutTransactions, readPayouts } from "../lib/payouts";
+import { keyValues, table, toJson } from "../lib/format";
+import { encodeSignatureCall } from "../lib/calldata";
+import { payoutBatches, payoutTotals, payoutTransactions, readPayouts } from "../lib/payouts";
 import { apiKit } from "../lib/safe/kit";
+import { serviceRead } from "../lib/safe/service";
 import {
   confirmTransaction,
   executeTransaction,
   exportTypedData,
   importSignature,
-  proposeTransaction,
-  serviceCall,
+  proposeRejection,
 } from "../lib/safe/workflow";
 import { addressArg, approver, HELP, proposeCalls, signerOf, type SignerArgs, userFacing } from "./util";
 
 interface ProposeArgs extends SignerArgs {
   safe: string;
-  to: string;
+  to?: string;
   value: string;
   data: string;
+  sig?: string;
+  args?: string;
+  operation: string;
   token?: string;
   amount?: string;
+  csv?: string;
   nonce?: number;
 }
 
@@ -34,23 +41,51 @@ const erc20 = new Interface([
 
 task<ProposeArgs>(
   "safe:propose",
-  "Propose a transfer or call, after showing what it does, and sign it as its first owner",
+  "Propose a payment, a call or a CSV of payouts, after showing what it does, and sign it as its first owner",
 )
   .addParam("safe", "The Safe")
-  .addParam("to", "Recipient or target")
+  .addOptionalParam("to", "Recipient or target (not with --csv)")
   .addOptionalParam("value", "ETH to send (in ETH, e.g. 1.5)", "0")
-  .addOptionalParam("data", "Calldata for a call", "0x")
+  .addOptionalParam("data", "Calldata for a call (or use --sig and --args)", "0x")
+  .addOptionalParam("sig", 'Function to call, e.g. "approve(address,uint256)" (with --args)')
+  .addOptionalParam("args", "Arguments of --sig: a,b,c or a JSON array; amounts in base units")
+  .addOptionalParam(
+    "operation",
+    "call, or delegatecall (the guard refuses it unless the target is a Safe library)",
+    "call",
+  )
   .addOptionalParam("token", "ERC20 to transfer instead of ETH (with --amount)")
   .addOptionalParam("amount", "Token amount in the token's units (e.g. 250.5)")
+  .addOptionalParam("csv", "Payouts file, header token,to,amount (token empty or ETH for ETH), split at a gas bound")
   .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
       const safe = addressArg(args.safe, "safe");
+      if (args.csv) {
+        if (args.to || args.token || args.sig)
+          throw new UserError("--csv proposes the file's payments: drop --to, --token and --sig.");
+        await proposePayouts(hre, args, safe, args.csv);
+        return;
+      }
+      if (!args.to) throw new UserError("Give --to (the recipient or target), or --csv with a payouts file.");
       const to = addressArg(args.to, "to");
-      let transaction = { to, value: parseEther(args.value).toString(), data: args.data };
+      if (!["call", "delegatecall"].includes(args.operation)) {
+        throw new UserError(`--operation ${args.operation} is not call or delegatecall.`);
+      }
+      if (args.sig && args.data !== "0x") throw new UserError("Give --data or --sig with --args, not both.");
+      if (!/^(\d+(\.\d+)?)$/.test(args.value))
+        throw new UserError(`--value ${args.value} is not an ETH amount like 1.5.`);
+      const data = args.sig ? encodeSignatureCall(args.sig, args.args) : args.data;
+      let transaction: MetaTransactionData = {
+        to,
+        value: parseEther(args.value).toString(),
+        data,
+        operation: args.operation === "delegatecall" ? OperationType.DelegateCall : OperationType.Call,
+      };
       if (args.token) {
         if (!args.amount) throw new UserError("--token needs --amount (in the token's units).");
         const token = addressArg(args.token, "token");
@@ -65,6 +100,24 @@ task<ProposeArgs>(
     }),
   );
 
+/** Every row checked first; then one proposal per batch, at consecutive nonces. */
+async function proposePayouts(hre: HardhatRuntimeEnvironment, args: ProposeArgs, safe: string, file: string) {
+  const progress = (n: number, total: number) => !args.json && console.error(`checked ${n} of ${total} rows`);
+  const payouts = await readPayouts(hre.ethers.provider, readFileSync(file, "utf8"), progress);
+  const batches = payoutBatches(payouts);
+  if (!args.json) {
+    console.log(`${payouts.length} payments in ${batches.length} batch(es): ${payoutTotals(payouts).join("; ")}\n`);
+  }
+  const proposed = [];
+  for (const [i, batch] of batches.entries()) {
+    const nonce = args.nonce === undefined ? undefined : args.nonce + i;
+    const origin = `payouts ${file} (batch ${i + 1} of ${batches.length}, lines ${batch[0].line}-${batch.at(-1)!.line})`;
+    const r = await proposeCalls(hre, { ...args, nonce }, safe, payoutTransactions(batch), origin, !args.json);
+    proposed.push({ safeTxHash: r.safeTxHash, nonce: r.nonce, payments: batch.length });
+  }
+  if (args.json) console.log(toJson({ batches: proposed }));
+}
+
 interface HashArgs extends SignerArgs {
   safeTxHash: string;
 }
@@ -72,6 +125,7 @@ interface HashArgs extends SignerArgs {
 task<HashArgs>("safe:confirm", "Show a pending transaction, then add your signature")
   .addPositionalParam("safeTxHash", "The pending transaction")
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("yes", HELP.yes)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
@@ -89,6 +143,7 @@ task<HashArgs>("safe:confirm", "Show a pending transaction, then add your signat
 task<HashArgs>("safe:execute", "Execute a pending transaction that has its signatures")
   .addPositionalParam("safeTxHash", "The pending transaction")
   .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
@@ -97,9 +152,48 @@ task<HashArgs>("safe:execute", "Execute a pending transaction that has its signa
       console.log(
         args.json
           ? toJson(r)
-          : `${r.success ? "Executed" : "Executed, but the Safe reported failure"}: ${r.transactionHash}`,
+          : [
+              keyValues([
+                ["executed", r.hash],
+                ["result", r.success ? "success" : "the Safe reported ExecutionFailure: its call reverted"],
+                ["gas used", r.gasUsed],
+                ...(r.stale.length ? [["stale signatures left out", r.stale.join(", ")] as [string, unknown]] : []),
+              ]),
+              "events:",
+              table(r.events.map((e) => ({ contract: e.address, event: e.name, args: e.args.join(", ") }))),
+            ].join("\n"),
       );
       if (!r.success) process.exitCode = 1;
+    }),
+  );
+
+task<SignerArgs & { safe: string; nonce: number }>(
+  "safe:reject",
+  "Propose the Safe's rejection of a nonce (a zero-value self-call): once executed, nothing else runs at that nonce",
+)
+  .addParam("safe", "The Safe")
+  .addPositionalParam("nonce", "The nonce to reject (safe:pending lists them)", undefined, types.int)
+  .addOptionalParam("signer", HELP.signer)
+  .addFlag("ledger", HELP.ledger)
+  .addFlag("yes", HELP.yes)
+  .addFlag("json", HELP.json)
+  .setAction(async (args, hre) =>
+    userFacing(async () => {
+      const safe = addressArg(args.safe, "safe");
+      const signer = await signerOf(hre, args);
+      const r = await proposeRejection(
+        hre,
+        { safe, nonce: args.nonce, signer, origin: "safe-treasury-toolkit reject" },
+        approver(args.yes, args.json),
+      );
+      console.log(
+        args.json
+          ? toJson({ safeTxHash: r.safeTxHash, nonce: r.nonce, replaces: r.replaces, summary: r.summary })
+          : `Proposed the rejection of nonce ${r.nonce} as ${r.safeTxHash}` +
+              (r.replaces.length
+                ? `; once executed it replaces ${r.replaces.join(", ")}.`
+                : " (nothing is pending there)."),
+      );
     }),
   );
 
@@ -109,10 +203,8 @@ task<{ safe: string; json: boolean }>("safe:pending", "List the Safe's pending t
   .setAction(async (args, hre) =>
     userFacing(async () => {
       const api = await apiKit(hre);
-      const pending = await serviceCall(
-        "list pending transactions",
-        api.getPendingTransactions(addressArg(args.safe, "safe")),
-      );
+      const safe = addressArg(args.safe, "safe");
+      const pending = await serviceRead("list pending transactions", () => api.getPendingTransactions(safe));
       const rows = pending.results.map((t) => ({
         nonce: t.nonce,
         safeTxHash: t.safeTxHash,
@@ -169,41 +261,6 @@ task<{ safeTxHash: string; signature?: string; file?: string; signer?: string; j
         args.json
           ? toJson({ safeTxHash: args.safeTxHash, ...r })
           : `Signature of ${r.owner} added: ${r.confirmations} of ${r.threshold}.`,
-      );
-    }),
-  );
-
-interface PayoutsArgs extends SignerArgs {
-  safe: string;
-  csv: string;
-  nonce?: number;
-}
-
-task<PayoutsArgs>(
-  "safe:payouts",
-  "Propose the payments of a CSV (recipient,amount,token) as one batch, after checking every row",
-)
-  .addParam("safe", "The Safe")
-  .addParam("csv", "CSV file: header recipient,amount,token; token empty for ETH; amounts in the asset's units")
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const safe = addressArg(args.safe, "safe");
-      const payouts = await readPayouts(hre.ethers.provider, readFileSync(args.csv, "utf8"));
-      if (!args.json) console.log(`${payouts.length} payments: ${payoutTotals(payouts).join("; ")}\n`);
-      const signer = await signerOf(hre, args);
-      const result = await proposeTransaction(
-        hre,
-        { safe, transactions: payoutTransactions(payouts), signer, nonce: args.nonce, origin: `payouts ${args.csv}` },
-        approver(args.yes, args.json),
-      );
-      console.log(
-        args.json
-          ? toJson({ safeTxHash: result.safeTxHash, nonce: result.nonce, payments: payouts.length })
-          : `Proposed ${payouts.length} payments as ${result.safeTxHash} (nonce ${result.nonce}).`,
       );
     }),
   );

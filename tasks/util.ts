@@ -31,6 +31,8 @@ export function addressArg(value: string, name: string): string {
 /** Help texts shared by the signing tasks. */
 export const HELP = {
   signer: "Unlocked local account to sign or send with (local networks; otherwise PRIVATE_KEY/MNEMONIC)",
+  ledger:
+    "Sign with the Ledger account LEDGER_ACCOUNT (through @nomicfoundation/hardhat-ledger); check the hashes the summary prints on the device",
   yes: "Sign without asking, after printing the summary",
   json: "Print JSON",
   nonce: "Nonce (default: the service's next, pending proposals counted)",
@@ -55,13 +57,14 @@ export function approver(yes: boolean, json: boolean): Approve {
 
 export interface SignerArgs {
   signer?: string;
+  ledger?: boolean;
   yes: boolean;
   json: boolean;
 }
 
-export async function signerOf(hre: HardhatRuntimeEnvironment, args: { signer?: string }) {
+export async function signerOf(hre: HardhatRuntimeEnvironment, args: { signer?: string; ledger?: boolean }) {
   await checkChain(hre);
-  return ownerSigner(hre, args.signer);
+  return ownerSigner(hre, { unlocked: args.signer, ledger: args.ledger });
 }
 
 /**
@@ -74,6 +77,7 @@ export async function proposeCalls(
   safe: string,
   transactions: MetaTransactionData[],
   origin: string,
+  print = true,
 ) {
   const signer = await signerOf(hre, args);
   const result = await proposeTransaction(
@@ -84,6 +88,7 @@ export async function proposeCalls(
   const then = result.queued
     ? `queued: runs after a delay of ${result.queued.delay} s once this executes (queue:execute), because ${result.queued.reason}`
     : "runs when executed";
+  if (!print) return result;
   console.log(
     args.json
       ? toJson({ safeTxHash: result.safeTxHash, nonce: result.nonce, queued: result.queued, summary: result.summary })

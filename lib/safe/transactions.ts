@@ -1,8 +1,14 @@
 import type Safe from "@safe-global/protocol-kit";
 import type { MetaTransactionData, SafeTransaction } from "@safe-global/types-kit";
+import { Contract, Wallet } from "ethers";
+import type { Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { UserError } from "../errors";
+import { treasuryGuardQueueEvents } from "../guard/policy";
+import { explainRevert } from "../revert";
+import { decodeLog, tokenEvents } from "../summary/simulate";
+import { safeInterface } from "./create";
 import { protocolKit } from "./kit";
 
 /**
@@ -49,9 +55,13 @@ export interface ExecutionResult {
   hash: string;
   gasUsed: bigint;
   success: boolean;
+  events: ReturnType<typeof decodeLog>[];
 }
 
-/** Executes once the threshold is met; refuses (without sending) when it is not. */
+/**
+ * Executes once the threshold is met; refuses (without sending) when it is not, and when an eth_call of the same
+ * execTransaction from the executor reverts (the guard's custom errors, Safe's GSxxx codes and token errors in words).
+ */
 export async function executeSigned(
   hre: HardhatRuntimeEnvironment,
   safeAddress: string,
@@ -72,6 +82,8 @@ export async function executeSigned(
       `Stale transaction: it was signed for nonce ${safeTx.data.nonce} but the Safe is at nonce ${nonce}.`,
     );
   }
+  const decoders = [safeInterface("1.5.0"), treasuryGuardQueueEvents, tokenEvents];
+  await preflight(hre, safeAddress, safeTx, executor, decoders);
   const result = await kit.executeTransaction(safeTx);
   const receipt = await (await hre.ethers.provider.getTransaction(result.hash))?.wait();
   if (!receipt) throw new Error(`Execution transaction ${result.hash} has no receipt.`);
@@ -80,5 +92,37 @@ export async function executeSigned(
       log.address.toLowerCase() === safeAddress.toLowerCase() &&
       log.topics[0] === hre.ethers.id("ExecutionSuccess(bytes32,uint256)"),
   );
-  return { hash: result.hash, gasUsed: receipt.gasUsed, success };
+  const events = receipt.logs.map((log) => decodeLog(log, decoders));
+  return { hash: result.hash, gasUsed: receipt.gasUsed, success, events };
+}
+
+async function preflight(
+  hre: HardhatRuntimeEnvironment,
+  safeAddress: string,
+  safeTx: SafeTransaction,
+  executor: string,
+  decoders: Interface[],
+): Promise<void> {
+  const d = safeTx.data;
+  const safe = new Contract(safeAddress, safeInterface("1.5.0"), hre.ethers.provider);
+  try {
+    await safe.execTransaction.staticCall(
+      d.to,
+      d.value,
+      d.data,
+      d.operation,
+      d.safeTxGas,
+      d.baseGas,
+      d.gasPrice,
+      d.gasToken,
+      d.refundReceiver,
+      safeTx.encodedSignatures(),
+      // The executor is an address (an unlocked or Ledger account) or, for PRIVATE_KEY/MNEMONIC, the key itself.
+      { from: /^0x[0-9a-fA-F]{64}$/.test(executor) ? new Wallet(executor).address : executor },
+    );
+  } catch (error) {
+    throw new UserError(
+      `Not sent: executing it now would revert (${explainRevert(error, decoders)}). Nothing changed on chain.`,
+    );
+  }
 }

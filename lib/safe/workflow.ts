@@ -1,4 +1,3 @@
-import { HttpError } from "@safe-global/api-kit";
 import type SafeApiKit from "@safe-global/api-kit";
 import { generateTypedData } from "@safe-global/protocol-kit";
 import type { MetaTransactionData, SafeMultisigTransactionResponse, SafeTransaction } from "@safe-global/types-kit";
@@ -11,7 +10,8 @@ import type { OwnerSigner } from "../signer";
 import { buildSummary, type SafeTxFields, type SignerSummary } from "../summary";
 import { safeTxData, safeTxHashes } from "./hashes";
 import { apiKit, protocolKit } from "./kit";
-import { safeTransactionFromService } from "./service";
+import { safeTransactionFromService, serviceCall, serviceRead } from "./service";
+import { executeSigned, type ExecutionResult } from "./transactions";
 import { parseSignatures, partFromConfirmation, SignatureError } from "./signatures";
 import { verifyOnChainParts } from "./verify";
 
@@ -23,23 +23,6 @@ import { verifyOnChainParts } from "./verify";
 
 /** Shows the summary and says whether to go on (a prompt, or --yes). */
 export type Approve = (summary: SignerSummary) => Promise<boolean>;
-
-export class ServiceRequestError extends UserError {}
-
-/** api-kit errors with what the service said (api-kit keeps the body in `data`; its message is often only "Bad Request"). */
-export async function serviceCall<T>(what: string, request: Promise<T>): Promise<T> {
-  try {
-    return await request;
-  } catch (error) {
-    if (error instanceof HttpError) {
-      const data = error.data === undefined ? "" : ` ${JSON.stringify(error.data).slice(0, 600)}`;
-      throw new ServiceRequestError(
-        `The transaction service refused to ${what} (HTTP ${error.statusCode}): ${error.message}.${data}`,
-      );
-    }
-    throw error;
-  }
-}
 
 export function fieldsOf(tx: SafeTransaction["data"] | SafeMultisigTransactionResponse): SafeTxFields {
   return {
@@ -57,7 +40,9 @@ export function fieldsOf(tx: SafeTransaction["data"] | SafeMultisigTransactionRe
 }
 
 async function summarize(hre: HardhatRuntimeEnvironment, safe: string, fields: SafeTxFields, api: SafeApiKit) {
-  const history = await serviceCall("list the Safe's history", api.getMultisigTransactions(safe, { executed: true }));
+  const history = await serviceRead("list the Safe's history", () =>
+    api.getMultisigTransactions(safe, { executed: true }),
+  );
   const paidBefore = new Set(history.results.map((t) => getAddress(t.to)));
   const summary = await buildSummary(hre, safe, fields, { paidBefore });
   if (!("unavailable" in summary.verdict) && summary.verdict.verdict === "forbidden") {
@@ -86,13 +71,8 @@ export async function proposeTransaction(
   hre: HardhatRuntimeEnvironment,
   options: ProposeOptions,
   approve: Approve,
-): Promise<{ safeTxHash: string; nonce: number; summary: SignerSummary; queued?: QueuedInfo }> {
-  const api = await apiKit(hre);
-  const kit = await protocolKit(hre, options.safe, { signer: options.signer.kitSigner });
-  if (!(await kit.isOwner(options.signer.address))) {
-    throw new UserError(`${options.signer.address} is not an owner of ${options.safe}: sign with an owner's key.`);
-  }
-  const nonce = options.nonce ?? Number(await serviceCall("give the next nonce", api.getNextNonce(options.safe)));
+): Promise<Proposed> {
+  const { api, kit, nonce } = await proposer(hre, options);
   if (options.transactions.length === 0) throw new UserError("Nothing to propose: give at least one transaction.");
   let safeTx = await kit.createTransaction({
     transactions: options.transactions,
@@ -109,6 +89,56 @@ export async function proposeTransaction(
     safeTx = await kit.createTransaction({ transactions: [queued.call], options: { nonce } });
     summary = await summarize(hre, options.safe, fieldsOf(safeTx.data), api);
   }
+  return { ...(await signAndPropose(api, kit, options, safeTx, summary, approve)), nonce, queued };
+}
+
+/**
+ * Proposes the Safe's rejection of a nonce: a zero-value call of the Safe to itself at that nonce, which replaces
+ * whatever is pending there once it executes (the Safe{Wallet} "reject" of a queued transaction).
+ */
+export async function proposeRejection(
+  hre: HardhatRuntimeEnvironment,
+  options: Omit<ProposeOptions, "transactions" | "nonce"> & { nonce: number },
+  approve: Approve,
+): Promise<Proposed & { replaces: string[] }> {
+  const { api, kit, nonce } = await proposer(hre, options);
+  const current = await kit.getNonce();
+  if (nonce < current) {
+    throw new UserError(`Nonce ${nonce} is already used (the Safe is at nonce ${current}): nothing to reject there.`);
+  }
+  const pending = await serviceRead("list pending transactions", () => api.getPendingTransactions(options.safe));
+  const replaces = pending.results.filter((t) => Number(t.nonce) === nonce).map((t) => t.safeTxHash);
+  const safeTx = await kit.createRejectionTransaction(nonce);
+  const summary = await summarize(hre, options.safe, fieldsOf(safeTx.data), api);
+  return { ...(await signAndPropose(api, kit, options, safeTx, summary, approve)), nonce, replaces };
+}
+
+export interface Proposed {
+  safeTxHash: string;
+  nonce: number;
+  summary: SignerSummary;
+  queued?: QueuedInfo;
+}
+
+async function proposer(hre: HardhatRuntimeEnvironment, options: Pick<ProposeOptions, "safe" | "signer" | "nonce">) {
+  const api = await apiKit(hre);
+  const kit = await protocolKit(hre, options.safe, { signer: options.signer.kitSigner });
+  if (!(await kit.isOwner(options.signer.address))) {
+    throw new UserError(`${options.signer.address} is not an owner of ${options.safe}: sign with an owner's key.`);
+  }
+  const nonce = options.nonce ?? Number(await serviceRead("give the next nonce", () => api.getNextNonce(options.safe)));
+  return { api, kit, nonce };
+}
+
+/** After the summary is approved: signs as the proposer and posts the proposal with that first signature. */
+async function signAndPropose(
+  api: SafeApiKit,
+  kit: Awaited<ReturnType<typeof protocolKit>>,
+  options: Pick<ProposeOptions, "safe" | "signer" | "origin">,
+  safeTx: SafeTransaction,
+  summary: SignerSummary,
+  approve: Approve,
+): Promise<{ safeTxHash: string; summary: SignerSummary }> {
   await approved(approve, summary);
   const signed = await kit.signTransaction(safeTx);
   const safeTxHash = await kit.getTransactionHash(signed);
@@ -123,7 +153,7 @@ export async function proposeTransaction(
       origin: options.origin,
     }),
   );
-  return { safeTxHash, nonce, summary, queued };
+  return { safeTxHash, summary };
 }
 
 export interface QueuedInfo {
@@ -158,7 +188,7 @@ async function queueWrapper(
 
 /** Loads a transaction from the service and checks it can still be signed. */
 async function pendingTransaction(api: SafeApiKit, safeTxHash: string) {
-  const tx = await serviceCall(`find ${safeTxHash}`, api.getTransaction(safeTxHash));
+  const tx = await serviceRead(`find ${safeTxHash}`, () => api.getTransaction(safeTxHash));
   if (tx.isExecuted) throw new UserError(`${safeTxHash} was already executed in ${tx.transactionHash}.`);
   return tx;
 }
@@ -187,7 +217,7 @@ export async function confirmTransaction(
     "accept the confirmation",
     api.confirmTransaction(safeTxHash, signed.getSignature(signer.address)!.data),
   );
-  const after = await serviceCall(`find ${safeTxHash}`, api.getTransaction(safeTxHash));
+  const after = await serviceRead(`find ${safeTxHash}`, () => api.getTransaction(safeTxHash));
   return { confirmations: after.confirmations?.length ?? 0, threshold: after.confirmationsRequired, summary };
 }
 
@@ -195,33 +225,40 @@ export async function executeTransaction(
   hre: HardhatRuntimeEnvironment,
   safeTxHash: string,
   signer: OwnerSigner,
-): Promise<{ transactionHash: string; success: boolean }> {
+): Promise<ExecutionResult & { stale: string[] }> {
   const api = await apiKit(hre);
   const tx = await pendingTransaction(api, safeTxHash);
   const kit = await protocolKit(hre, tx.safe, { signer: signer.kitSigner });
   const [threshold, nonce] = await Promise.all([kit.getThreshold(), kit.getNonce()]);
-  if (Number(tx.nonce) !== nonce) {
+  if (Number(tx.nonce) < nonce) {
     throw new UserError(
-      `${safeTxHash} is for nonce ${tx.nonce} but the Safe is at nonce ${nonce}: execute that one first.`,
+      `${safeTxHash} is for nonce ${tx.nonce}, which another transaction already used (the Safe is at nonce ` +
+        `${nonce}): it can never run. Propose it again at a new nonce if it is still wanted.`,
     );
   }
-  const count = tx.confirmations?.length ?? 0;
-  if (count < threshold) {
-    throw new UserError(`${safeTxHash} has ${count} of the ${threshold} confirmations it needs: collect more first.`);
+  if (Number(tx.nonce) > nonce) {
+    throw new UserError(
+      `${safeTxHash} is for nonce ${tx.nonce} but the Safe is at nonce ${nonce}: execute (or reject) nonce ${nonce} first.`,
+    );
   }
-  await checkConfirmations(hre, kit, safeTxHash, tx);
-  const safeTx = await safeTransactionFromService(kit, tx);
-  const result = await kit.executeTransaction(safeTx);
-  const receipt = await (await hre.ethers.provider.getTransaction(result.hash))?.wait();
-  const success = receipt?.logs.some(
-    (l) => l.address === getAddress(tx.safe) && l.topics[0] === hre.ethers.id("ExecutionSuccess(bytes32,uint256)"),
-  );
-  return { transactionHash: result.hash, success: success === true };
+  const { valid, stale } = await checkConfirmations(hre, kit, safeTxHash, tx);
+  if (valid.length < threshold) {
+    const staleText = stale.length
+      ? ` ${stale.join(", ")} signed but ${stale.length === 1 ? "is" : "are"} no longer an owner (stale; not counted).`
+      : "";
+    throw new UserError(
+      `${safeTxHash} has ${valid.length} valid confirmation(s) of the ${threshold} the Safe needs now.${staleText} ` +
+        "Collect more from current owners (safe:confirm), then execute.",
+    );
+  }
+  const safeTx = await safeTransactionFromService(kit, { ...tx, confirmations: valid });
+  return { ...(await executeSigned(hre, tx.safe, safeTx, signer.kitSigner)), stale };
 }
 
 /**
- * Checks, before executing, that the service's fields hash to `safeTxHash` and that every confirmation is an owner's
- * valid signature of that hash. The Safe checks signatures too, but it takes an approved-hash part (v = 1) of the
+ * Checks, before executing, that the service's fields hash to `safeTxHash` and that every confirmation of a current
+ * owner is that owner's valid signature of that hash; confirmations of removed owners are stale, returned by name
+ * and left out (the threshold is checked against the owners of now). The Safe checks signatures too, but it takes an approved-hash part (v = 1) of the
  * executor without any approval: a service that lists one for the executor would make the executor's own
  * transaction the missing signature for something it never saw summarised.
  */
@@ -230,7 +267,7 @@ async function checkConfirmations(
   kit: Awaited<ReturnType<typeof protocolKit>>,
   safeTxHash: string,
   tx: SafeMultisigTransactionResponse,
-): Promise<void> {
+): Promise<{ valid: NonNullable<SafeMultisigTransactionResponse["confirmations"]>; stale: string[] }> {
   const version = await kit.getContractVersion();
   const { chainId } = await hre.ethers.provider.getNetwork();
   const { hash, preimage } = safeTxHashes(tx.safe, version, chainId, fieldsOf(tx));
@@ -238,10 +275,16 @@ async function checkConfirmations(
     throw new UserError(`The service's fields for ${safeTxHash} hash to ${hash}: refusing to execute.`);
   }
   const owners = (await kit.getOwners()).map((o) => getAddress(o));
+  const valid: NonNullable<SafeMultisigTransactionResponse["confirmations"]> = [];
+  const stale: string[] = [];
   for (const confirmation of tx.confirmations ?? []) {
     try {
       const part = partFromConfirmation(confirmation);
-      if (!owners.includes(part.owner)) throw new SignatureError(`${part.owner} is not an owner of ${tx.safe}.`);
+      if (!owners.includes(part.owner)) {
+        // Signed while an owner (the service checked then); the owners of now decide.
+        stale.push(part.owner);
+        continue;
+      }
       if (part.type === "EOA" || part.type === "ETH_SIGN") {
         const [parsed] = parseSignatures(part.signature, hash);
         if (parsed.owner !== part.owner || parsed.type !== part.type) {
@@ -257,7 +300,9 @@ async function checkConfirmations(
           "refusing to execute.",
       );
     }
+    valid.push(confirmation);
   }
+  return { valid, stale };
 }
 
 /** EIP-712 typed data of a pending transaction, as any wallet's eth_signTypedData_v4 takes it, plus the hashes. */
@@ -328,7 +373,7 @@ export async function importSignature(
     );
   }
   await serviceCall("accept the confirmation", api.confirmTransaction(safeTxHash, normalised));
-  const after = await serviceCall(`find ${safeTxHash}`, api.getTransaction(safeTxHash));
+  const after = await serviceRead(`find ${safeTxHash}`, () => api.getTransaction(safeTxHash));
   return { owner, confirmations: after.confirmations?.length ?? 0, threshold: after.confirmationsRequired };
 }
 

@@ -25,7 +25,7 @@ export interface Simulation {
   balances: BalanceChange[];
 }
 
-const tokenEvents = new Interface([
+export const tokenEvents = new Interface([
   "event Transfer(address indexed from, address indexed to, uint256 value)",
   "event Approval(address indexed owner, address indexed spender, uint256 value)",
   "event ApprovalForAll(address indexed owner, address indexed operator, bool approved)",
@@ -136,7 +136,8 @@ async function balances(provider: Provider, accounts: string[], assets: string[]
   return pairs.map(({ asset, account }, i) => ({ account, asset, before: amounts[i], after: amounts[i], delta: 0n }));
 }
 
-function decodeLog(log: { address: string; topics: readonly string[]; data: string }, decoders: Interface[]) {
+/** A receipt's log by the first interface that knows its topic, or "unknown event 0x..". */
+export function decodeLog(log: { address: string; topics: readonly string[]; data: string }, decoders: Interface[]) {
   for (const iface of decoders) {
     try {
       const parsed = iface.parseLog(log);

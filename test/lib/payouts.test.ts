@@ -2,7 +2,15 @@ import { expect } from "chai";
 import { getAddress, parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
-import { MAX_PAYOUTS, payoutTotals, payoutTransactions, readPayouts } from "../../lib/payouts";
+import {
+  BATCH_GAS_BOUND,
+  MAX_PAYOUTS,
+  PAYMENT_GAS,
+  payoutBatches,
+  payoutTotals,
+  payoutTransactions,
+  readPayouts,
+} from "../../lib/payouts";
 
 describe("lib/payouts", function () {
   const alice = getAddress("0x00000000000000000000000000000000000a11ce");
@@ -65,13 +73,35 @@ describe("lib/payouts", function () {
     }
   });
 
-  it("refuses an empty CSV, a header without the columns and more rows than one batch holds", async function () {
-    await expect(readPayouts(ethers.provider, "recipient,amount,token\n")).to.be.rejectedWith(/no payments/);
+  it("refuses an empty CSV, a header without the columns and more rows than one file holds", async function () {
+    await expect(readPayouts(ethers.provider, "token,to,amount\n")).to.be.rejectedWith(/no payments/);
     await expect(readPayouts(ethers.provider, `to,value\n${alice},1\n`)).to.be.rejectedWith(
-      /must name "recipient" and "amount"/,
+      /must name "to" \(or "recipient"\) and "amount"/,
     );
-    const many = ["recipient,amount"].concat(Array.from({ length: MAX_PAYOUTS + 1 }, (_, i) => `${alice},${i + 1}`));
-    await expect(readPayouts(ethers.provider, many.join("\n"))).to.be.rejectedWith(/at most 200 go in one batch/);
+    const many = ["to,amount"].concat(Array.from({ length: MAX_PAYOUTS + 1 }, (_, i) => `${alice},${i + 1}`));
+    await expect(readPayouts(ethers.provider, many.join("\n"))).to.be.rejectedWith(/at most 2500 go in one file/);
     await expect(readPayouts(ethers.provider, `recipient,amount\n"${alice},1\n`)).to.be.rejectedWith(/cannot be read/);
+  });
+
+  it("reads the token,to,amount header (ETH by name), reports progress, and splits batches at the gas bound", async function () {
+    const token = await ethers.deployContract("TestERC20");
+    const t = await token.getAddress();
+    const rows = Array.from({ length: 420 }, (_, i) => (i % 2 ? `${t},${alice},${i + 1}` : `ETH,${bob},${i + 1}`));
+    const progress: number[] = [];
+    const payouts = await readPayouts(ethers.provider, ["token,to,amount", ...rows].join("\n"), (n) =>
+      progress.push(n),
+    );
+    expect(progress).to.deep.equal([100, 200, 300, 400]);
+    expect(payouts.filter((p) => p.asset === ZeroAddress)).to.have.length(210);
+    const batches = payoutBatches(payouts);
+    // 86 ETH+token pairs (9.89M gas) and one ETH payment fit in 10M; the next token payment would not.
+    expect(batches.map((b) => b.length)).to.deep.equal([173, 173, 74]);
+    expect(batches.flat()).to.deep.equal(payouts); // the CSV's order, every row once
+    const gasOf = (b: typeof payouts) =>
+      b.reduce((sum, p) => sum + (p.asset === ZeroAddress ? PAYMENT_GAS.eth : PAYMENT_GAS.token), 0);
+    for (const [i, b] of batches.entries()) {
+      expect(gasOf(b)).to.be.at.most(BATCH_GAS_BOUND);
+      if (i + 1 < batches.length) expect(gasOf([...b, batches[i + 1][0]])).to.be.above(BATCH_GAS_BOUND);
+    }
   });
 });

@@ -1,11 +1,14 @@
 import { expect } from "chai";
-import { Wallet } from "ethers";
+import { getAddress, TypedDataEncoder, verifyTypedData, Wallet } from "ethers";
+import type { TypedDataDomain, TypedDataField } from "ethers";
 import hre from "hardhat";
 
 import { ConfigError, readEnv } from "../../lib/config";
+import { protocolKit } from "../../lib/safe/kit";
 import { checkChain, ownerSigner } from "../../lib/signer";
+import { deployTestSafe } from "../fixtures/safe";
 
-const KEYS = ["PRIVATE_KEY", "MNEMONIC", "ACCOUNT_INDEX", "RPC_URL", "CHAIN_ID"] as const;
+const KEYS = ["PRIVATE_KEY", "MNEMONIC", "ACCOUNT_INDEX", "RPC_URL", "CHAIN_ID", "LEDGER_ACCOUNT"] as const;
 const MNEMONIC = "test test test test test test test test test test test junk";
 
 /** Runs `fn` with the given variables set (and the signer variables otherwise unset), then restores them. */
@@ -39,11 +42,64 @@ describe("lib/signer", function () {
 
   it("uses an unlocked account on a local network, and refuses one the node does not have", async function () {
     const [first] = await hre.ethers.getSigners();
-    expect((await withEnv({}, () => ownerSigner(hre, first.address))).source).to.equal("unlocked");
+    expect((await withEnv({}, () => ownerSigner(hre, { unlocked: first.address }))).source).to.equal("unlocked");
     const stranger = Wallet.createRandom().address;
     await withEnv({}, async () => {
-      await expect(ownerSigner(hre, stranger)).to.be.rejectedWith(ConfigError, /not an unlocked account/);
+      await expect(ownerSigner(hre, { unlocked: stranger })).to.be.rejectedWith(ConfigError, /not an unlocked account/);
     });
+  });
+
+  it("--ledger: names LEDGER_ACCOUNT when it is unset, and refuses a network that does not list it", async function () {
+    const [first] = await hre.ethers.getSigners();
+    await withEnv({}, async () => {
+      await expect(ownerSigner(hre, { ledger: true })).to.be.rejectedWith(ConfigError, /--ledger needs LEDGER_ACCOUNT/);
+    });
+    await withEnv({ LEDGER_ACCOUNT: first.address }, async () => {
+      await expect(ownerSigner(hre, { ledger: true })).to.be.rejectedWith(
+        ConfigError,
+        /is not a Ledger account of the hardhat network/,
+      );
+    });
+    expect(() => readEnv({ LEDGER_ACCOUNT: "ledger" })).to.throw(ConfigError, /LEDGER_ACCOUNT must be the address/);
+  });
+
+  it("--ledger: the SafeTx reaches the device boundary as one eth_signTypedData_v4 of its EIP-712 data", async function () {
+    // hardhat-ledger answers eth_signTypedData_v4 for its ledgerAccounts from the device. Here the network lists an
+    // account the node holds, so the node answers in the device's place: everything up to the USB transport runs.
+    const { address: safe, owners } = await deployTestSafe({ ownerCount: 2, saltNonce: 0x1ed9e7n, fund: 0n });
+    const [first, second] = owners;
+    const config = hre.network.config as { ledgerAccounts?: string[] };
+    const provider = hre.network.provider;
+    const original = provider.request.bind(provider);
+    const requests: { method: string; params?: unknown }[] = [];
+    config.ledgerAccounts = [first.address];
+    provider.request = (args) => (requests.push(args as never), original(args));
+    try {
+      const signer = await withEnv({ LEDGER_ACCOUNT: first.address }, () => ownerSigner(hre, { ledger: true }));
+      expect(signer).to.deep.equal({ address: first.address, kitSigner: first.address, source: "ledger" });
+      const kit = await protocolKit(hre, safe, { signer: signer.kitSigner });
+      const tx = await kit.createTransaction({ transactions: [{ to: second.address, value: "1", data: "0x" }] });
+      const signed = await kit.signTransaction(tx);
+      const safeTxHash = await kit.getTransactionHash(tx);
+      const signing = requests.filter((r) => r.method.startsWith("eth_sign") || r.method === "personal_sign");
+      expect(signing.map((r) => r.method)).to.deep.equal(["eth_signTypedData_v4"]);
+      const [account, json] = signing[0].params as [string, string];
+      expect(getAddress(account)).to.equal(first.address);
+      const typed = JSON.parse(json) as {
+        domain: TypedDataDomain;
+        types: Record<string, TypedDataField[]>;
+        message: Record<string, unknown>;
+      };
+      const { EIP712Domain: _domain, ...types } = typed.types;
+      void _domain;
+      expect(TypedDataEncoder.hash(typed.domain, types, typed.message)).to.equal(safeTxHash);
+      expect(verifyTypedData(typed.domain, types, typed.message, signed.getSignature(first.address)!.data)).to.equal(
+        first.address,
+      );
+    } finally {
+      provider.request = original;
+      delete config.ledgerAccounts;
+    }
   });
 
   it("names the variables to set when there is no key", async function () {

@@ -2,18 +2,14 @@ import SafeApiKit from "@safe-global/api-kit";
 import { concat, getBytes, toBeHex, zeroPadValue } from "ethers";
 import type { Signer } from "ethers";
 import hre from "hardhat";
-import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 
+import { serveChain } from "../../lib/chain";
 import { protocolKit } from "../../lib/safe/kit";
 import { safeTransactionFromService } from "../../lib/safe/service";
 import { startTxService, type TxService, type TxServiceOptions } from "../../service";
 
 /** The in-process Hardhat network served over HTTP, exactly as `npx hardhat node` serves it. */
-export async function rpcServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
-  const { port } = await server.listen();
-  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
-}
+export const rpcServer = () => serveChain(hre);
 
 /** A service on a fresh in-memory database, reading the chain through `rpcUrl`; fast polling, no head cache. */
 export async function service(rpcUrl: string, options: Partial<TxServiceOptions> = {}): Promise<TxService> {

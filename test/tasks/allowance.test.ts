@@ -7,11 +7,10 @@ import { join } from "node:path";
 
 import { guardQueueInterface } from "../../lib/guard/queue";
 import { spendingLimitInterface } from "../../lib/modules/install";
-import type { TxService } from "../../service";
 import { DAY, time } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
-import { api, rpcServer, service } from "../service/helpers";
-import { captured, confirmAndExecute, guardedTreasury, json, pendingAtNonce } from "./helpers";
+import { api } from "../service/helpers";
+import { captured, confirmAndExecute, guardedTreasury, json, pendingAtNonce, withEmbeddedService } from "./helpers";
 
 const ETH = ZeroAddress;
 
@@ -32,28 +31,19 @@ interface Shown {
 
 describe("allowance:* tasks with the embedded service @service", function () {
   hermetic();
-  let rpc: Awaited<ReturnType<typeof rpcServer>>;
-  let svc: TxService;
+  const ctx = withEmbeddedService();
   let token: string;
   let dir: string;
   let salt = 0xa110c4;
-  const previousUrl = process.env.TX_SERVICE_URL;
   const treasury = () => guardedTreasury(salt++, token);
   const balance = (a: string) => ethers.provider.getBalance(a);
 
   before(async function () {
     token = await (await ethers.deployContract("TestERC20")).getAddress();
-    rpc = await rpcServer();
-    svc = await service(rpc.url);
-    process.env.TX_SERVICE_URL = svc.url;
     dir = mkdtempSync(join(tmpdir(), "allowance-tasks-"));
   });
 
   after(async function () {
-    if (previousUrl === undefined) delete process.env.TX_SERVICE_URL;
-    else process.env.TX_SERVICE_URL = previousUrl;
-    await svc?.close();
-    await rpc?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -69,7 +59,7 @@ describe("allowance:* tasks with the embedded service @service", function () {
       yes: true,
     });
     expect(out.queued?.delay).to.equal(86400);
-    const pending = await pendingAtNonce(svc, t.safe);
+    const pending = await pendingAtNonce(ctx.svc, t.safe);
     expect(pending.data).to.equal(
       guardQueueInterface.encodeFunctionData("queue", [
         await t.spending.getAddress(),
@@ -78,7 +68,7 @@ describe("allowance:* tasks with the embedded service @service", function () {
         0,
       ]),
     );
-    await confirmAndExecute(svc, t.safe, second.address);
+    await confirmAndExecute(ctx.svc, t.safe, second.address);
     await time.increase(DAY + 1n);
     await captured(() => hre.run("queue:execute", { safe: t.safe, id: 0, signer: t.stranger.address, json: true }));
 
@@ -135,8 +125,8 @@ describe("allowance:* tasks with the embedded service @service", function () {
       yes: true,
     });
     expect([lowered.queued, lowered.summary.verdict.verdict]).to.deep.equal([undefined, "instant"]);
-    expect((await pendingAtNonce(svc, t.safe)).to).to.equal(spending);
-    await confirmAndExecute(svc, t.safe, second.address);
+    expect((await pendingAtNonce(ctx.svc, t.safe)).to).to.equal(spending);
+    await confirmAndExecute(ctx.svc, t.safe, second.address);
     expect((await t.spending.getAllowance(t.safe, t.granted.address, ETH)).allowance).to.equal(parseEther("0.5"));
 
     await json("allowance:revoke", {
@@ -146,7 +136,7 @@ describe("allowance:* tasks with the embedded service @service", function () {
       signer: first.address,
       yes: true,
     });
-    const pending = await confirmAndExecute(svc, t.safe, second.address);
+    const pending = await confirmAndExecute(ctx.svc, t.safe, second.address);
     expect(pending.data).to.equal(
       spendingLimitInterface.encodeFunctionData("lowerAllowance", [t.granted.address, ETH, 0n]),
     );
@@ -274,6 +264,6 @@ describe("allowance:* tasks with the embedded service @service", function () {
       /--asset TSTX: unknown token symbol/,
     );
     expect(await balance(t.alice.address)).to.equal(aliceBefore);
-    expect((await api(svc).getPendingTransactions(t.safe)).results).to.deep.equal([]);
+    expect((await api(ctx.svc).getPendingTransactions(t.safe)).results).to.deep.equal([]);
   });
 });

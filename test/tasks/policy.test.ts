@@ -5,11 +5,10 @@ import hre, { ethers } from "hardhat";
 import { guardQueueInterface } from "../../lib/guard/queue";
 import { treasuryGuardInterface } from "../../lib/guard/install";
 import { spendingLimitInterface } from "../../lib/modules/install";
-import type { TxService } from "../../service";
 import { DAY, time } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
-import { api, rpcServer, service } from "../service/helpers";
-import { captured, confirmAndExecute, guardedTreasury, json, pendingAtNonce } from "./helpers";
+import { api } from "../service/helpers";
+import { captured, confirmAndExecute, guardedTreasury, json, pendingAtNonce, withEmbeddedService } from "./helpers";
 
 const ETH = ZeroAddress;
 const QUEUE = guardQueueInterface.getFunction("queue")!.selector;
@@ -47,25 +46,13 @@ interface ShownPolicy {
 
 describe("policy:* tasks with the embedded service @service", function () {
   hermetic();
-  let rpc: Awaited<ReturnType<typeof rpcServer>>;
-  let svc: TxService;
+  const ctx = withEmbeddedService();
   let token: string;
   let salt = 0x9011c4;
-  const previousUrl = process.env.TX_SERVICE_URL;
   const treasury = () => guardedTreasury(salt++, token);
 
   before(async function () {
     token = await (await ethers.deployContract("TestERC20")).getAddress();
-    rpc = await rpcServer();
-    svc = await service(rpc.url);
-    process.env.TX_SERVICE_URL = svc.url;
-  });
-
-  after(async function () {
-    if (previousUrl === undefined) delete process.env.TX_SERVICE_URL;
-    else process.env.TX_SERVICE_URL = previousUrl;
-    await svc?.close();
-    await rpc?.close();
   });
 
   it("proposes lowering a cap as an instant change; once executed the guard enforces the new cap", async function () {
@@ -80,10 +67,10 @@ describe("policy:* tasks with the embedded service @service", function () {
     });
     expect(out.summary.verdict.verdict).to.equal("instant");
     expect(out.queued).to.equal(undefined);
-    const pending = await pendingAtNonce(svc, t.safe);
+    const pending = await pendingAtNonce(ctx.svc, t.safe);
     expect(pending.to).to.equal(await t.guard.getAddress());
     expect(pending.data).to.equal(treasuryGuardInterface.encodeFunctionData("setCap", [ETH, parseEther("4")]));
-    await confirmAndExecute(svc, t.safe, second.address);
+    await confirmAndExecute(ctx.svc, t.safe, second.address);
     expect(await t.guard.capOf(t.safe, ETH)).to.equal(parseEther("4"));
 
     // A token by its symbol (one the Safe caps): lowering TST's cap is instant too.
@@ -95,7 +82,7 @@ describe("policy:* tasks with the embedded service @service", function () {
       yes: true,
     });
     expect(byName.summary.verdict.verdict).to.equal("instant");
-    await confirmAndExecute(svc, t.safe, second.address);
+    await confirmAndExecute(ctx.svc, t.safe, second.address);
     expect(await t.guard.capOf(t.safe, token)).to.equal(parseEther("250.5"));
   });
 
@@ -111,10 +98,10 @@ describe("policy:* tasks with the embedded service @service", function () {
     });
     expect(out.queued?.delay).to.equal(86400);
     expect(out.queued?.guard).to.equal(await t.guard.getAddress());
-    const pending = await pendingAtNonce(svc, t.safe);
+    const pending = await pendingAtNonce(ctx.svc, t.safe);
     expect(pending.to).to.equal(await t.guard.getAddress());
     expect(pending.data?.slice(0, 10)).to.equal(QUEUE);
-    await confirmAndExecute(svc, t.safe, second.address);
+    await confirmAndExecute(ctx.svc, t.safe, second.address);
     expect(await t.guard.capOf(t.safe, ETH)).to.equal(parseEther("10"));
 
     const shown = await json<ShownPolicy>("policy:show", { safe: t.safe });
@@ -142,7 +129,7 @@ describe("policy:* tasks with the embedded service @service", function () {
       yes: true,
     });
     expect(out.queued?.delay).to.equal(86400);
-    await confirmAndExecute(svc, t.safe, second.address);
+    await confirmAndExecute(ctx.svc, t.safe, second.address);
     const queued = await t.guard.queuedTransaction(t.safe, 0);
     // A payment within the cap, so the caps show capacity used and when it returns.
     await captured(() =>
@@ -155,7 +142,7 @@ describe("policy:* tasks with the embedded service @service", function () {
         json: true,
       }),
     );
-    await confirmAndExecute(svc, t.safe, second.address);
+    await confirmAndExecute(ctx.svc, t.safe, second.address);
 
     const shown = await json<ShownPolicy>("policy:show", { safe: t.safe });
     expect(Object.keys(shown)).to.have.members([
@@ -241,7 +228,7 @@ describe("policy:* tasks with the embedded service @service", function () {
       yes: true,
     });
     expect(lengthen.summary.verdict.verdict).to.equal("instant");
-    await confirmAndExecute(svc, t.safe, second.address);
+    await confirmAndExecute(ctx.svc, t.safe, second.address);
     expect((await t.guard.policy(t.safe)).delay).to.equal(2n * DAY);
 
     const trust = await json<Proposed>("policy:target", {
@@ -253,7 +240,7 @@ describe("policy:* tasks with the embedded service @service", function () {
       yes: true,
     });
     expect(trust.queued?.delay).to.equal(2 * 86400);
-    await confirmAndExecute(svc, t.safe, second.address);
+    await confirmAndExecute(ctx.svc, t.safe, second.address);
     const shown = await json<ShownPolicy>("policy:show", { safe: t.safe });
     expect(shown.targets.find((x) => x.target === token)).to.deep.include({ selector: "0xa9059cbb", trusted: false });
     expect(await t.guard.isTrustedSelector(t.safe, token, "0xa9059cbb")).to.equal(false);
@@ -282,6 +269,6 @@ describe("policy:* tasks with the embedded service @service", function () {
     await expect(
       hre.run("policy:target", { ...base, action: "add", target: token, selector: "0x12" }),
     ).to.be.rejectedWith(/--selector 0x12 is neither a 4-byte selector/);
-    expect((await api(svc).getPendingTransactions(t.safe)).results).to.deep.equal([]);
+    expect((await api(ctx.svc).getPendingTransactions(t.safe)).results).to.deep.equal([]);
   });
 });

@@ -12,44 +12,25 @@ import type { TxService } from "../../service";
 import { deployTestSafe } from "../fixtures/safe";
 import { DAY, guardedSafe, time } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
-import { api, indexed, rpcServer, service } from "../service/helpers";
+import { api, indexed, service } from "../service/helpers";
+import { captured, withEmbeddedService } from "./helpers";
 
 const guarded = () => guardedSafe("1.5.0");
-
-/** What a task printed. */
-async function captured(run: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => void lines.push(args.join(" "));
-  try {
-    await run();
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
 
 /** The propose -> export -> sign elsewhere -> import -> execute tasks against the embedded service. */
 describe("safe:* tasks with the embedded service @service", function () {
   hermetic();
-  let rpc: Awaited<ReturnType<typeof rpcServer>>;
+  const ctx = withEmbeddedService();
   let svc: TxService;
   let dir: string;
-  const previousUrl = process.env.TX_SERVICE_URL;
 
   before(async function () {
     await deployTestSafe({ ownerCount: 1 }); // the bootstrap
-    rpc = await rpcServer();
-    svc = await service(rpc.url);
-    process.env.TX_SERVICE_URL = svc.url;
+    svc = ctx.svc;
     dir = mkdtempSync(join(tmpdir(), "safe-tasks-"));
   });
 
   after(async function () {
-    if (previousUrl === undefined) delete process.env.TX_SERVICE_URL;
-    else process.env.TX_SERVICE_URL = previousUrl;
-    await svc?.close();
-    await rpc?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -113,7 +94,7 @@ describe("safe:* tasks with the embedded service @service", function () {
     ).to.be.rejectedWith(/already executed/);
   });
 
-  it("proposes a CSV of payouts as one batch; two owners confirm and it pays everyone", async function () {
+  it("proposes a CSV of payouts as one batch after a bad row was reported; two owners confirm and it pays everyone", async function () {
     const [first, second] = await ethers.getSigners();
     const safe = await createSafe(hre, { owners: [first.address, second.address], threshold: 2, saltNonce: 0xc5an });
     const token = await ethers.deployContract("TestERC20");
@@ -121,11 +102,14 @@ describe("safe:* tasks with the embedded service @service", function () {
     await (await first.sendTransaction({ to: safe, value: parseEther("3") })).wait();
     const [alice, bob] = [0xa11ce, 0xb0b].map((n) => getAddress("0x" + n.toString(16).padStart(40, "0")));
     const csv = join(dir, "payouts.csv");
-    writeFileSync(
-      csv,
-      `recipient,amount,token\n${alice},1.25,\n${bob},400.5,${await token.getAddress()}\n${bob},0.75,\n`,
-    );
-    await hre.run("safe:payouts", { safe, csv, signer: first.address, yes: true, json: true });
+    const t = await token.getAddress();
+    writeFileSync(csv, `token,to,amount\n,${alice},1.25\n${t},${bob},400.5\nETH,${bob},0.75\nETH,${bob},zero\n`);
+    await expect(
+      hre.run("safe:propose", { safe, csv, signer: first.address, yes: true, json: true }),
+    ).to.be.rejectedWith(/1 problem\(s\); nothing was proposed:\s+line 5: amount "zero" is not a positive ETH amount/);
+    expect((await api(svc).getPendingTransactions(safe)).results).to.deep.equal([]);
+    writeFileSync(csv, `token,to,amount\n,${alice},1.25\n${t},${bob},400.5\nETH,${bob},0.75\n`);
+    await hre.run("safe:propose", { safe, csv, signer: first.address, yes: true, json: true });
     const [pending] = (await api(svc).getPendingTransactions(safe)).results;
     expect(pending.operation).to.equal(1); // MultiSendCallOnly batch
     await hre.run("safe:confirm", { safeTxHash: pending.safeTxHash, signer: second.address, yes: true, json: true });
@@ -239,5 +223,142 @@ describe("safe:* tasks with the embedded service @service", function () {
       hre.run("safe:execute", { safeTxHash: pending.safeTxHash, signer: third.address, json: true }),
     ).to.be.rejectedWith(/is not valid \(its signature recovers to 0x[0-9a-fA-F]{40}, not /);
     expect(await ethers.provider.getBalance(recipient)).to.equal(before);
+  });
+
+  it("refuses a DELEGATECALL the guard forbids before anyone signs, and names the missing key", async function () {
+    const f = await loadFixture(guarded);
+    const pendingBefore = (await api(svc).getPendingTransactions(f.safeAddress)).results.length;
+    await expect(
+      hre.run("safe:propose", {
+        safe: f.safeAddress,
+        to: f.stranger.address,
+        operation: "delegatecall",
+        sig: "drain(address)",
+        args: f.stranger.address,
+        signer: f.owners[0].address,
+        yes: true,
+        json: true,
+      }),
+    ).to.be.rejectedWith(/guard forbids this transaction \(delegatecall.*Nothing was signed/i);
+    await expect(
+      hre.run("safe:propose", { safe: f.safeAddress, to: f.alice.address, value: "1", yes: true, json: true }),
+    ).to.be.rejectedWith(/No owner key to sign with on network hardhat: set PRIVATE_KEY/);
+    expect((await api(svc).getPendingTransactions(f.safeAddress)).results).to.have.length(pendingBefore);
+  });
+
+  it("holds two proposals at one nonce; safe:reject replaces both and they can never run", async function () {
+    const [first, second] = await ethers.getSigners();
+    const safe = await createSafe(hre, { owners: [first.address, second.address], threshold: 2, saltNonce: 0x2e1n });
+    await (await first.sendTransaction({ to: safe, value: parseEther("1") })).wait();
+    const recipient = getAddress("0x00000000000000000000000000000000000c0ff2");
+    const run = (task: string, args: Record<string, unknown>) =>
+      captured(() => hre.run(task, { signer: first.address, yes: true, json: true, ...args }));
+    const a = JSON.parse(await run("safe:propose", { safe, to: recipient, value: "0.1" })) as { safeTxHash: string };
+    const b = JSON.parse(await run("safe:propose", { safe, to: recipient, value: "0.2", nonce: 0 })) as {
+      safeTxHash: string;
+      nonce: number;
+    };
+    expect(b.nonce).to.equal(0);
+    const pending = (await api(svc).getPendingTransactions(safe)).results;
+    expect(pending.map((t) => [t.nonce, t.safeTxHash]).sort()).to.deep.equal(
+      [
+        ["0", a.safeTxHash],
+        ["0", b.safeTxHash],
+      ].sort(),
+    );
+    const rejection = JSON.parse(await run("safe:reject", { safe, nonce: 0 })) as {
+      safeTxHash: string;
+      replaces: string[];
+    };
+    expect(rejection.replaces.sort()).to.deep.equal([a.safeTxHash, b.safeTxHash].sort());
+    const proposed = await api(svc).getTransaction(rejection.safeTxHash);
+    expect(proposed).to.include({ to: safe, value: "0", data: null, nonce: "0" });
+    await hre.run("safe:confirm", { safeTxHash: rejection.safeTxHash, signer: second.address, yes: true, json: true });
+    await hre.run("safe:execute", { safeTxHash: rejection.safeTxHash, signer: second.address, json: true });
+    expect(await ethers.provider.getBalance(recipient)).to.equal(0n);
+    await hre.run("safe:confirm", { safeTxHash: a.safeTxHash, signer: second.address, yes: true, json: true }).catch(
+      () => undefined, // the service may refuse a confirmation of a replaced transaction; either way it cannot run
+    );
+    await expect(
+      hre.run("safe:execute", { safeTxHash: a.safeTxHash, signer: second.address, json: true }),
+    ).to.be.rejectedWith(/nonce 0, which another transaction already used .*can never run/);
+    await expect(run("safe:reject", { safe, nonce: 0 })).to.be.rejectedWith(/Nonce 0 is already used/);
+    expect(await ethers.provider.getBalance(recipient)).to.equal(0n);
+  });
+
+  it("names a removed owner's signature as stale at execute, and runs once current owners reach the threshold", async function () {
+    const [first, second, third] = await ethers.getSigners();
+    const safe = await createSafe(hre, {
+      owners: [first.address, second.address, third.address],
+      threshold: 2,
+      saltNonce: 0x57a1en,
+    });
+    await (await first.sendTransaction({ to: safe, value: parseEther("1") })).wait();
+    const recipient = getAddress("0x00000000000000000000000000000000000c0ff3");
+    const run = (task: string, args: Record<string, unknown>) =>
+      captured(() => hre.run(task, { yes: true, json: true, ...args }));
+    // nonce 1: a payment third signs first; nonce 0: removing third (prev owner in the Safe's list is second).
+    const pay = JSON.parse(
+      await run("safe:propose", { safe, to: recipient, value: "0.3", nonce: 1, signer: third.address }),
+    ) as { safeTxHash: string };
+    const removal = JSON.parse(
+      await run("safe:propose", {
+        safe,
+        to: safe,
+        sig: "removeOwner(address,address,uint256)",
+        args: `${second.address},${third.address},2`,
+        nonce: 0,
+        signer: first.address,
+      }),
+    ) as { safeTxHash: string };
+    await run("safe:confirm", { safeTxHash: removal.safeTxHash, signer: second.address });
+    await run("safe:execute", { safeTxHash: removal.safeTxHash, signer: second.address });
+    const owners = await (
+      await ethers.getContractAt(["function getOwners() view returns (address[])"], safe)
+    ).getOwners();
+    expect(owners).to.deep.equal([first.address, second.address]);
+
+    await run("safe:confirm", { safeTxHash: pay.safeTxHash, signer: first.address });
+    expect((await api(svc).getTransaction(pay.safeTxHash)).confirmations).to.have.length(2);
+    await expect(run("safe:execute", { safeTxHash: pay.safeTxHash, signer: first.address })).to.be.rejectedWith(
+      new RegExp(`has 1 valid confirmation\\(s\\) of the 2 .*${third.address} signed but is no longer an owner`),
+    );
+    expect(await ethers.provider.getBalance(recipient)).to.equal(0n);
+    await run("safe:confirm", { safeTxHash: pay.safeTxHash, signer: second.address });
+    const executed = JSON.parse(await run("safe:execute", { safeTxHash: pay.safeTxHash, signer: first.address })) as {
+      success: boolean;
+      stale: string[];
+      events: { name: string }[];
+    };
+    expect(executed.success).to.equal(true);
+    expect(executed.stale).to.deep.equal([third.address]);
+    expect(executed.events.map((e) => e.name)).to.include("ExecutionSuccess");
+    expect(await ethers.provider.getBalance(recipient)).to.equal(parseEther("0.3"));
+  });
+
+  it("works unchanged against a service that wants an API key, which arrives as api-kit sends it", async function () {
+    const token = "hosted-like-api-key-0123456789";
+    const keyed = await service(ctx.rpcUrl, { token });
+    const saved = { url: process.env.TX_SERVICE_URL, key: process.env.SAFE_API_KEY };
+    process.env.TX_SERVICE_URL = keyed.url;
+    try {
+      const [first, second] = await ethers.getSigners();
+      const safe = await createSafe(hre, { owners: [first.address, second.address], threshold: 2, saltNonce: 0xa91n });
+      const args = { safe, to: second.address, value: "0", signer: first.address, yes: true, json: true };
+      delete process.env.SAFE_API_KEY;
+      await expect(hre.run("safe:propose", args)).to.be.rejectedWith(/refused to accept the proposal \(HTTP 401\)/);
+      expect((await api(keyed).getPendingTransactions(safe)).results).to.deep.equal([]);
+      process.env.SAFE_API_KEY = token;
+      await hre.run("safe:propose", args);
+      const [pending] = (await api(keyed).getPendingTransactions(safe)).results;
+      await hre.run("safe:confirm", { safeTxHash: pending.safeTxHash, signer: second.address, yes: true, json: true });
+      expect((await api(keyed).getTransaction(pending.safeTxHash)).confirmations).to.have.length(2);
+    } finally {
+      if (saved.url === undefined) delete process.env.TX_SERVICE_URL;
+      else process.env.TX_SERVICE_URL = saved.url;
+      if (saved.key === undefined) delete process.env.SAFE_API_KEY;
+      else process.env.SAFE_API_KEY = saved.key;
+      await keyed.close();
+    }
   });
 });
