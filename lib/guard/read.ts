@@ -1,9 +1,11 @@
 import { decodeMultiSendData } from "@safe-global/protocol-kit";
 import { Contract, getAddress, zeroPadValue } from "ethers";
 import type { Provider } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { describeAsset } from "../assets";
 import { UserError } from "../errors";
+import { toJson } from "../format";
 import { canonicalAddresses, SAFE_VERSIONS } from "../safe/canonical";
 import { treasuryGuardInterface, treasuryGuardViews } from "./install";
 import type { QueueStateName } from "./policy";
@@ -249,5 +251,53 @@ export async function readPolicy(provider: Provider, safe: string, fromBlock = 0
     recipients,
     targets,
     pending,
+  };
+}
+
+const byAddress = (a: string, b: string) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1);
+
+/**
+ * The policy as a part of `safe:info` (lib/info InfoPart): what `--check` compares (caps per asset in base units,
+ * recipients, targets as "target" or "target:selector", delay, expiry, recovery module, off-chain signatures), and
+ * what moves by itself (capacity left, queued changes). Nothing for a Safe without the TreasuryGuard.
+ */
+export async function policyInfo(
+  hre: HardhatRuntimeEnvironment,
+  info: { configuration: { safe: string } },
+): Promise<{ configuration?: Record<string, unknown>; state?: Record<string, unknown> }> {
+  let view: PolicyView;
+  try {
+    view = await readPolicy(hre.ethers.provider, info.configuration.safe);
+  } catch (error) {
+    if (error instanceof UserError) return {};
+    throw error;
+  }
+  const allowed = view.recipients.filter((r) => r.allowed).map((r) => r.address);
+  const trusted = view.targets
+    .filter((t) => t.trusted)
+    .map((t) => (t.selector ? `${t.target}:${t.selector}` : t.target));
+  return {
+    configuration: {
+      policy: {
+        delay: view.delay,
+        expiry: view.expiry,
+        recoveryModule: view.recoveryModule,
+        offchainSignatures: view.offchainSignatures,
+        caps: Object.fromEntries(view.caps.filter((c) => c.cap > 0n).map((c) => [c.asset, c.cap.toString()])),
+        recipients: allowed.sort(byAddress),
+        targets: trusted.sort(byAddress),
+      },
+    },
+    state: {
+      policy: {
+        capacity: view.caps.map((c) => ({
+          asset: c.asset,
+          symbol: c.symbol,
+          available: c.available.toString(),
+          nextIncreaseAt: c.nextIncreaseAt,
+        })),
+        pending: view.pending.map((p) => ({ ...p, change: JSON.parse(toJson(p.change)) as Record<string, unknown> })),
+      },
+    },
   };
 }

@@ -342,3 +342,42 @@ export async function relaySpend(module: Contract, relayer: Signer, signed: Sign
     ),
   );
 }
+
+/**
+ * The allowances as a part of `safe:info` (lib/info InfoPart): "delegate/asset" -> allowance in base units for
+ * `--check`, and what is spent and left now. Nothing for a Safe without the toolkit's SpendingLimitModule.
+ */
+export async function allowanceInfo(
+  hre: HardhatRuntimeEnvironment,
+  info: { configuration: { safe: string } },
+): Promise<{ configuration?: Record<string, unknown>; state?: Record<string, unknown> }> {
+  const safe = info.configuration.safe;
+  let module: Contract;
+  try {
+    module = await spendingModule(hre, safe);
+  } catch (error) {
+    if (error instanceof UserError) return {};
+    throw error;
+  }
+  const view = await readAllowances(hre.ethers.provider, module, safe);
+  const key = (a: AllowanceView) => `${a.delegate}/${a.asset}`;
+  return {
+    configuration: {
+      allowances: {
+        module: view.module,
+        recipientRegistry: view.recipientRegistry,
+        ...Object.fromEntries(view.allowances.map((a) => [key(a), a.allowance.toString()])),
+      },
+    },
+    state: {
+      allowances: view.allowances.map((a) => ({
+        delegate: a.delegate,
+        asset: a.asset,
+        symbol: a.symbol,
+        spent: a.spent.toString(),
+        available: a.available.toString(),
+        nextIncreaseAt: a.nextIncreaseAt,
+      })),
+    },
+  };
+}

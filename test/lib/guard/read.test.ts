@@ -1,10 +1,14 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { parseEther, ZeroAddress } from "ethers";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
 
 import { parseSelector, recipientChange, capChange, targetChange } from "../../../lib/guard/changes";
-import { decodePolicyChange, readPolicy } from "../../../lib/guard/read";
+import { decodePolicyChange, policyInfo, readPolicy } from "../../../lib/guard/read";
+import { diffConfiguration, readTreasuryInfo, type InfoPart } from "../../../lib/info";
+import { allowanceInfo } from "../../../lib/modules/allowance";
+import { execSafeTx } from "../../fixtures/safe";
+import { guardedTreasury } from "../../tasks/helpers";
 import { batch, DAY, guardedSafe, queueTx, time } from "../../guards/fixtures";
 import { hermetic } from "../../guards/hermetic";
 
@@ -59,5 +63,56 @@ describe("lib/guard/read", function () {
     });
     expect(decodePolicyChange("0x12345678")).to.equal(undefined);
     expect(decodePolicyChange("0x")).to.equal(undefined);
+  });
+
+  it("adds the policy and the allowances to safe:info, and --check names a changed cap and allowance", async function () {
+    const token = await (await ethers.deployContract("TestERC20")).getAddress();
+    const t = await guardedTreasury(0x1f0, token);
+    const parts: InfoPart[] = [policyInfo, allowanceInfo];
+    const saved = JSON.parse(JSON.stringify((await readTreasuryInfo(hre, t.safe, parts)).configuration)) as Record<
+      string,
+      unknown
+    >;
+    const spending = await t.spending.getAddress();
+    const m = t.spending.interface;
+    expect(saved.policy).to.deep.equal({
+      delay: 86400,
+      expiry: 7 * 86400,
+      recoveryModule: ZeroAddress,
+      offchainSignatures: false,
+      caps: { [ZeroAddress]: parseEther("10").toString(), [token]: parseEther("1000").toString() },
+      recipients: [t.alice.address],
+      targets: (["lowerAllowance", "removeRecipient"] as const)
+        .map((f) => `${spending}:${m.getFunction(f)!.selector}`)
+        .sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)),
+    });
+    expect(saved.allowances).to.deep.equal({
+      module: spending,
+      recipientRegistry: await t.guard.getAddress(),
+      [`${t.granted.address}/${ZeroAddress}`]: parseEther("2").toString(),
+    });
+    const g = t.guard.interface;
+    await (
+      await execSafeTx(
+        t.safe,
+        { to: await t.guard.getAddress(), data: g.encodeFunctionData("setCap", [ZeroAddress, parseEther("4")]) },
+        t.owners.slice(0, 2),
+      )
+    ).wait();
+    await (
+      await execSafeTx(
+        t.safe,
+        {
+          to: spending,
+          data: m.encodeFunctionData("lowerAllowance", [t.granted.address, ZeroAddress, parseEther("1")]),
+        },
+        t.owners.slice(0, 2),
+      )
+    ).wait();
+    const now = (await readTreasuryInfo(hre, t.safe, parts)).configuration;
+    expect(diffConfiguration(saved, now)).to.deep.equal([
+      `allowances.${t.granted.address}/${ZeroAddress}: saved ${parseEther("2")}, now ${parseEther("1")}`,
+      `policy.caps.${ZeroAddress}: saved ${parseEther("10")}, now ${parseEther("4")}`,
+    ]);
   });
 });
