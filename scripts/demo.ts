@@ -1,146 +1,182 @@
 /**
- * The quick-start demo on the embedded default chain (Hardhat's in-process network):
- * bootstrap Safe at its canonical addresses, create a 2-of-3 treasury from deploy/parameters/example.json,
- * fund it, propose an ETH transfer with protocol-kit, collect two owner signatures, execute, and show balances.
+ * The quick-start demo on the embedded default chain (Hardhat's in-process network) and the embedded Safe
+ * Transaction Service: the treasury's whole life through the same lib/ path the tasks use.
  *
  *   npm run demo
  */
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { parseEther, ZeroAddress } from "ethers";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 import { bootstrapSafeContracts } from "../lib/bootstrap";
+import { serveChain } from "../lib/chain";
 import { UserError } from "../lib/errors";
-import { guardInstallTransactions } from "../lib/guard/install";
-import { previewTransaction } from "../lib/guard/preview";
-import { explainRevert } from "../lib/revert";
-import { deployToolkit } from "../lib/toolkit";
 import { formatAmount, keyValues } from "../lib/format";
-import { protocolKit } from "../lib/safe/kit";
-import { buildSafeTransaction, executeSigned, signByOwners } from "../lib/safe/transactions";
-import { deployTreasury, EXAMPLE_PARAMETERS, readTreasuryParams } from "../lib/treasury";
+import { readQueue, sendQueueCall } from "../lib/guard/queue";
+import { payoutTotals, payoutTransactions, readPayouts } from "../lib/payouts";
+import { confirmTransaction, executeTransaction, proposeTransaction, type Approve } from "../lib/safe/workflow";
+import { ownerSigner } from "../lib/signer";
+import { formatSummary } from "../lib/summary";
+import { deployTreasury, readTreasuryParams, toolkitAddressesFor } from "../lib/treasury";
+import { startTxService } from "../service";
 
-const PARAMETERS = EXAMPLE_PARAMETERS;
+const PARAMETERS = "deploy/parameters/full.json";
+const DAY = 86_400;
 
 function step(n: number, title: string) {
   console.log(`\n[${n}] ${title}`);
 }
 
+const indent = (text: string) => text.replace(/^/gm, "    ");
+
+/** The first signer reads the whole summary; later ones are shown that they see the same hashes. */
+const reads: Approve = async (summary) => {
+  console.log(indent(formatSummary(summary)));
+  return true;
+};
+const checksHashes =
+  (who: string): Approve =>
+  async (summary) => {
+    console.log(`    ${who} reviews the same summary: safeTxHash ${summary.hashes.safeTxHash}`);
+    return true;
+  };
+
+/** Mines a block `seconds` after the latest one (the chain's clock, which can run ahead of the wall clock). */
+const travel = (seconds: number) => time.increase(seconds);
+
 async function main() {
   const provider = hre.ethers.provider;
   const balance = async (a: string) => formatAmount(await provider.getBalance(a));
 
-  step(1, "Bootstrap Safe contracts at their canonical addresses");
+  step(1, "Bootstrap the Safe contracts at their canonical addresses");
   const boot = await bootstrapSafeContracts(hre);
   const deployed = boot.entries.filter((e) => e.status === "deployed").length;
   console.log(
     `chain ${boot.chainId}: ${deployed} contracts deployed, ${boot.entries.length - deployed} already present`,
   );
 
-  step(2, `Create the treasury from ${PARAMETERS} (Ignition, deterministic address)`);
+  step(2, `Create the guarded 2-of-3 treasury with both modules from ${PARAMETERS} (Ignition)`);
   const params = readTreasuryParams(PARAMETERS);
   const treasury = await deployTreasury(hre, params);
-  const kit = await protocolKit(hre, treasury.address);
+  const toolkit = await toolkitAddressesFor(hre, params);
+  const safe = treasury.address;
+  const [funder] = await hre.ethers.getSigners();
+  await (await funder.sendTransaction({ to: safe, value: parseEther("20") })).wait();
+  const recipient = params.guard!.recipients[0];
   console.log(
     keyValues([
-      ["treasury", `${treasury.address} (${treasury.status})`],
-      ["version", await kit.getContractVersion()],
-      ["owners", (await kit.getOwners()).join(", ")],
-      ["threshold", `${await kit.getThreshold()} of ${(await kit.getOwners()).length}`],
+      ["treasury", `${safe} (${treasury.status})`],
+      ["threshold", `${params.threshold} of ${params.owners.length}`],
+      ["guard", `${toolkit.guard}: 3 ETH per rolling 24h, recipient ${recipient} whitelisted, 1 day delay`],
+      [
+        "spending limit",
+        `${toolkit.spendingLimit}: delegate ${params.spendingLimit!.allowances[0].delegate}, 2 ETH/24h`,
+      ],
+      ["recovery", `${toolkit.recovery}: 2 of 3 guardians after 90 days of inactivity, then 7 days' delay`],
+      ["balance", await balance(safe)],
     ]),
   );
 
-  step(3, "Fund the treasury");
-  const [funder, , , , , recipientSigner] = await hre.ethers.getSigners();
-  await (await funder.sendTransaction({ to: treasury.address, value: parseEther("10") })).wait();
-  const recipient = recipientSigner.address;
-  console.log(keyValues([["treasury balance", await balance(treasury.address)]]));
-
-  step(4, "Propose: send 1.5 ETH to the recipient (protocol-kit builds the Safe transaction)");
-  const amount = parseEther("1.5");
-  const proposer = params.owners[0];
-  const safeTx = await buildSafeTransaction(await protocolKit(hre, treasury.address, { signer: proposer }), [
-    { to: recipient, value: amount.toString(), data: "0x" },
-  ]);
-  console.log(
-    keyValues([
-      ["to", safeTx.data.to],
-      ["value", formatAmount(BigInt(safeTx.data.value))],
-      ["nonce", safeTx.data.nonce],
-      ["safeTxHash", await kit.getTransactionHash(safeTx)],
-    ]),
-  );
-
-  step(5, `Collect signatures from two of three owners`);
-  const signed = await signByOwners(hre, treasury.address, safeTx, params.owners.slice(0, params.threshold));
-  for (const [signer, signature] of signed.safeTx.signatures) {
-    console.log(`  ${signer}: ${signature.data.slice(0, 20)}…`);
-  }
-
-  step(6, "Execute");
-  const before = {
-    treasury: await provider.getBalance(treasury.address),
-    recipient: await provider.getBalance(recipient),
-  };
-  const result = await executeSigned(hre, treasury.address, signed.safeTx, params.owners[1]);
-  if (!result.success) throw new UserError(`The Safe reported ExecutionFailure for ${result.hash}.`);
-  console.log(
-    keyValues([
-      ["transaction", result.hash],
-      ["gas used", result.gasUsed],
-      ["treasury", `${formatAmount(before.treasury)} -> ${await balance(treasury.address)}`],
-      ["recipient", `${formatAmount(before.recipient)} -> ${await balance(recipient)}`],
-    ]),
-  );
-  const delta = (await provider.getBalance(recipient)) - before.recipient;
-  if (delta !== amount) throw new Error(`Recipient received ${delta}, expected ${amount}.`);
-
-  step(7, "Install the TreasuryGuard: 2 ETH per rolling 24h, the recipient whitelisted (one Safe transaction)");
-  const [guardEntry, handlerEntry] = await deployToolkit(hre, ["TreasuryGuard", "TreasuryFallbackHandler"]);
-  const guard = guardEntry.address;
-  const install = await buildSafeTransaction(
-    kit,
-    guardInstallTransactions(
-      treasury.address,
-      guard,
-      treasury.version,
-      { caps: [{ asset: ZeroAddress, cap: parseEther("2") }], recipients: [recipient] },
-      // Already the treasury's handler (the default at creation); an existing Safe gets it in this batch.
-      handlerEntry.address,
-    ),
-  );
-  const installSigned = await signByOwners(hre, treasury.address, install, params.owners.slice(0, params.threshold));
-  const installed = await executeSigned(hre, treasury.address, installSigned.safeTx, params.owners[0]);
-  console.log(
-    keyValues([
-      ["guard", `${guard} (${guardEntry.status})`],
-      ["install transaction", installed.hash],
-    ]),
-  );
-
-  step(8, "Preview two payments before anyone signs (the guard's classify view)");
-  const small = { to: recipient, value: parseEther("1") };
-  const large = { to: recipient, value: parseEther("5") };
-  console.log(`  1 ETH: ${(await previewTransaction(hre, guard, treasury.address, small)).summary}`);
-  console.log(`  5 ETH: ${(await previewTransaction(hre, guard, treasury.address, large)).summary}`);
-
-  step(9, "Execute both: the one within policy passes, the other is refused on chain and nothing moves");
-  const pay = async (tx: { to: string; value: bigint }) => {
-    const built = await buildSafeTransaction(kit, [{ to: tx.to, value: tx.value.toString(), data: "0x" }]);
-    const signedTx = await signByOwners(hre, treasury.address, built, params.owners.slice(0, params.threshold));
-    return executeSigned(hre, treasury.address, signedTx.safeTx, params.owners[1]);
-  };
-  const paid = await pay(small);
-  console.log(`  1 ETH: executed in ${paid.hash}; recipient now ${await balance(recipient)}`);
-  const beforeRefusal = await provider.getBalance(treasury.address);
+  step(3, "Start the embedded Safe Transaction Service (unmodified api-kit talks to it)");
+  const chain = await serveChain(hre);
+  const service = await startTxService({ rpcUrl: chain.url, db: ":memory:", pollIntervalMs: 100 });
+  process.env.TX_SERVICE_URL = service.url;
+  console.log(`listening on ${service.url}, indexing ${chain.url}`);
+  const dir = mkdtempSync(join(tmpdir(), "treasury-demo-"));
   try {
-    await pay(large);
-    throw new Error("The guard let an over-cap payment through.");
-  } catch (error) {
-    if (error instanceof Error && error.message.startsWith("The guard let")) throw error;
-    console.log(`  5 ETH: ${explainRevert(error, [])}`);
+    const [first, second] = await Promise.all(params.owners.slice(0, 2).map((o) => ownerSigner(hre, { unlocked: o })));
+
+    step(4, "Owner 1 proposes 1 ETH to the whitelisted recipient, after reading what it does");
+    const payment = await proposeTransaction(
+      hre,
+      { safe, transactions: [{ to: recipient, value: parseEther("1").toString(), data: "0x" }], signer: first },
+      reads,
+    );
+    console.log(`  proposed ${payment.safeTxHash} at nonce ${payment.nonce}`);
+
+    step(5, "Owner 2 confirms and executes");
+    await confirmTransaction(hre, payment.safeTxHash, second, checksHashes("owner 2"));
+    const paid = await executeTransaction(hre, payment.safeTxHash, second);
+    console.log(`  executed ${paid.hash} (gas ${paid.gasUsed}); recipient now holds ${await balance(recipient)}`);
+
+    step(6, "2.5 ETH more is over the 2 ETH left of today's cap: it is proposed as the guard's queue wrapper");
+    const overCap = await proposeTransaction(
+      hre,
+      { safe, transactions: [{ to: recipient, value: parseEther("2.5").toString(), data: "0x" }], signer: first },
+      async (summary) => {
+        console.log(
+          `    verdict: ${"unavailable" in summary.verdict ? summary.verdict.unavailable : summary.verdict.verdict}`,
+        );
+        return true;
+      },
+    );
+    if (!overCap.queued) throw new Error("The over-cap payment was not proposed through the queue.");
+    await confirmTransaction(hre, overCap.safeTxHash, second, checksHashes("owner 2"));
+    await executeTransaction(hre, overCap.safeTxHash, second);
+    const { items } = await readQueue(provider, safe);
+    const queued = items[items.length - 1];
+    console.log(
+      `  queued as item ${queued.id}: ${queued.state}, executable from ${new Date(queued.eta * 1000).toISOString()}`,
+    );
+
+    step(7, "A day later (time travel), anyone runs the queued payment");
+    await travel(DAY + 1);
+    const [, , , , , , , , , , anyone] = await hre.ethers.getSigners();
+    const ran = await sendQueueCall(provider, anyone, "execute", safe, queued.id);
+    console.log(`  guard.execute: ${ran.transactionHash}; recipient now holds ${await balance(recipient)}`);
+
+    step(8, "Pay a CSV batch: every row checked, then one MultiSendCallOnly batch");
+    const csv = join(dir, "payouts.csv");
+    writeFileSync(csv, `token,to,amount\nETH,${recipient},0.4\nETH,${recipient},0.6\n`);
+    const payouts = await readPayouts(provider, readFileSync(csv, "utf8"));
+    console.log(`  ${payouts.length} payments: ${payoutTotals(payouts).join("; ")}`);
+    const batch = await proposeTransaction(
+      hre,
+      { safe, transactions: payoutTransactions(payouts), signer: first, origin: `payouts ${csv}` },
+      checksHashes("owner 1"),
+    );
+    await confirmTransaction(hre, batch.safeTxHash, second, checksHashes("owner 2"));
+    const batchPaid = await executeTransaction(hre, batch.safeTxHash, second);
+    console.log(`  executed ${batchPaid.hash}; recipient now holds ${await balance(recipient)}`);
+
+    step(9, "The delegate spends 0.5 ETH of its allowance, without the owners");
+    const delegate = await hre.ethers.getSigner(params.spendingLimit!.allowances[0].delegate);
+    const module = await hre.ethers.getContractAt("SpendingLimitModule", toolkit.spendingLimit!, delegate);
+    await (await module.spend(safe, ZeroAddress, recipient, parseEther("0.5"))).wait();
+    const left = await module.getAllowance(safe, delegate.address, ZeroAddress);
+    console.log(
+      `  spent; the delegate has ${formatAmount(left.available)} left of ${formatAmount(left.allowance)} today`,
+    );
+
+    step(10, "The owners go silent for 90 days: two guardians recover the Safe to new owners");
+    const recovery = await hre.ethers.getContractAt("RecoveryModule", toolkit.recovery!);
+    const [guardianA, guardianB] = await Promise.all(
+      params.recovery!.guardians.slice(0, 2).map((g) => hre.ethers.getSigner(g)),
+    );
+    const newOwners = params.recovery!.guardians.slice(0, 2);
+    // The guard records activity to the minute, rounded up (docs/policy.md): wait the period plus that minute.
+    await travel(90 * DAY + 60);
+    const nonce = (await recovery.config(safe)).nonce;
+    for (const g of [guardianA, guardianB]) {
+      await (await recovery.connect(g).approveRecovery(safe, newOwners, 1, nonce)).wait();
+    }
+    await (await recovery.connect(guardianA).initiateRecovery(safe, newOwners, 1)).wait();
+    console.log("  two guardians approved and initiated; the owners have 7 days to cancel");
+    await travel(7 * DAY + 1);
+    await (await recovery.connect(guardianB).finalizeRecovery(safe, newOwners, 1)).wait();
+    const owners = await (
+      await hre.ethers.getContractAt(["function getOwners() view returns (address[])"], safe)
+    ).getOwners();
+    console.log(`  finalized: owners now ${owners.join(", ")} (threshold 1)`);
+    console.log(`\n  treasury holds ${await balance(safe)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await service.close();
+    await chain.close();
   }
-  if ((await provider.getBalance(treasury.address)) !== beforeRefusal) throw new Error("Funds moved on a refusal.");
-  console.log(`  treasury still holds ${await balance(treasury.address)}`);
   console.log("\nDemo complete.");
 }
 

@@ -5,5 +5,6 @@ import "./service";
 import "./safe";
 import "./queue";
 import "./info";
+import "./recovery";
 import "./policy";
 import "./allowance";

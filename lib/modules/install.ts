@@ -39,7 +39,65 @@ export const spendingLimitViews = new Interface([
 
 export const recoveryInterface = new Interface([
   "function configure(address[] guardians, uint256 threshold, uint32 inactivityPeriod, uint32 recoveryDelay, address activityRecorder)",
+  "function setGuardians(address[] guardians, uint256 threshold)",
+  "function setPeriods(uint32 inactivityPeriod, uint32 recoveryDelay)",
+  "function setActivityRecorder(address recorder)",
   "function cancelRecovery()",
+]);
+
+/**
+ * The RecoveryModule's calls that guardians and anyone send directly, its views, the events the status reads and
+ * its custom errors (IRecoveryModule; checked against the compiled ABI in the tests).
+ */
+export const recoveryModuleInterface = new Interface([
+  "function heartbeat(address safe)",
+  "function poke(address safe)",
+  "function approveRecovery(address safe, address[] newOwners, uint256 newThreshold, uint256 nonce)",
+  "function approveRecoveryWithSignatures(address safe, address[] newOwners, uint256 newThreshold, uint256 nonce, " +
+    "(address guardian, bytes signature)[] signatures)",
+  "function initiateRecovery(address safe, address[] newOwners, uint256 newThreshold)",
+  "function finalizeRecovery(address safe, address[] newOwners, uint256 newThreshold)",
+  "function config(address safe) view returns ((uint16 threshold, uint32 inactivityPeriod, uint32 recoveryDelay, uint64 nonce))",
+  "function getGuardians(address safe) view returns (address[])",
+  "function isGuardian(address safe, address account) view returns (bool)",
+  "function getActivityRecorder(address safe) view returns (address)",
+  "function getRecoveryHash(address safe, address[] newOwners, uint256 newThreshold, uint256 nonce) view returns (bytes32)",
+  "function approvalCount(address safe, bytes32 recoveryHash) view returns (uint256)",
+  "function hasApproved(address safe, bytes32 recoveryHash, address guardian) view returns (bool)",
+  "function pendingRecovery(address safe) view returns ((bytes32 recoveryHash, uint40 initiatedAt, uint40 executableAt, " +
+    "bool inactivity, uint64 safeNonce))",
+  "function recoveryState(address safe) view returns (uint8)",
+  "function lastActivity(address safe) view returns (uint256)",
+  "event NonceChanged(address indexed safe, uint64 oldNonce, uint64 newNonce)",
+  "event RecoveryApproved(address indexed safe, bytes32 indexed recoveryHash, address indexed guardian, uint256 approvals)",
+  "event RecoveryInitiated(address indexed safe, bytes32 indexed recoveryHash, address[] newOwners, uint256 newThreshold, " +
+    "uint256 nonce, uint256 approvals, uint256 executableAt, bool inactivity)",
+  "error ModuleNotEnabled(address account)",
+  "error InvalidGuardian(address guardian)",
+  "error DuplicateGuardian(address guardian)",
+  "error TooManyGuardians(uint256 count, uint256 max)",
+  "error InvalidGuardianThreshold(uint256 threshold, uint256 guardianCount)",
+  "error InvalidInactivityPeriod(uint256 period, uint256 min, uint256 max)",
+  "error InvalidRecoveryDelay(uint256 delay, uint256 min, uint256 max)",
+  "error NotGuardian(address safe, address account)",
+  "error NotSafeOwner(address safe, address account)",
+  "error InvalidNonce(address safe, uint256 nonce, uint256 currentNonce)",
+  "error InvalidGuardianSignature(address safe, address guardian)",
+  "error AlreadyApproved(address safe, bytes32 recoveryHash, address guardian)",
+  "error InvalidOwner(address owner)",
+  "error OwnerCannotSign(address owner)",
+  "error DuplicateOwner(address owner)",
+  "error OwnersNotSorted(address previous, address owner)",
+  "error TooManyOwners(uint256 count, uint256 max)",
+  "error InvalidThreshold(uint256 threshold, uint256 ownerCount)",
+  "error NotEnoughApprovals(address safe, bytes32 recoveryHash, uint256 approvals, uint256 threshold)",
+  "error SafeNotInactive(address safe, uint256 lastActivity, uint256 inactiveFrom)",
+  "error RecoveryAlreadyPending(address safe, bytes32 recoveryHash)",
+  "error RecoveryNotReplaceable(address safe, bytes32 pendingHash, uint256 pendingApprovals, uint256 approvals)",
+  "error NoPendingRecovery(address safe, uint8 state)",
+  "error RecoveryMismatch(address safe, bytes32 pendingHash, bytes32 recoveryHash)",
+  "error RecoveryNotReady(address safe, uint256 executableAt)",
+  "error ModuleTransactionFailed(address safe, bytes4 selector)",
 ]);
 
 const enableModule = new Interface(["function enableModule(address module)"]);

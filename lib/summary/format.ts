@@ -1,4 +1,4 @@
-import { formatAmount, keyValues, table } from "../format";
+import { keyValues, table } from "../format";
 import type { SignerSummary } from "./index";
 
 /** The summary as a person reads it before signing: calls, warnings, verdict, simulation, hashes. */
@@ -25,7 +25,7 @@ export function formatSummary(s: SignerSummary): string {
   if ("unavailable" in s.verdict) out.push(`Guard verdict: unavailable (${s.verdict.unavailable})`);
   else {
     out.push(`Guard verdict: ${s.verdict.verdict.toUpperCase()} - ${s.verdict.explanation}`);
-    for (const r of s.verdict.remainingAfter) out.push(`  cap of ${r.asset}: ${r.text}`);
+    for (const r of s.verdict.remainingAfter) out.push(`  cap of ${r.symbol}: ${r.text}`);
   }
   out.push("");
   if ("unavailable" in s.simulation) out.push(`Simulation: unavailable (${s.simulation.unavailable})`);
@@ -33,12 +33,8 @@ export function formatSummary(s: SignerSummary): string {
     const sim = s.simulation;
     out.push(`Simulation (${sim.mode}): ${sim.success ? "succeeds" : `FAILS - ${sim.error}`}, gas ${sim.gasUsed}`);
     if (sim.events.length) out.push(`  events: ${sim.events.map((e) => e.name).join(", ")}`);
-    for (const b of sim.balances) {
-      const amount = b.asset === "0x0000000000000000000000000000000000000000" ? formatAmount(b.delta) : `${b.delta}`;
-      out.push(
-        `  ${b.account}: ${b.delta > 0n ? "+" : ""}${amount}${b.asset.startsWith("0x000000") ? "" : ` of ${b.asset}`}`,
-      );
-    }
+    for (const b of sim.balances)
+      out.push(`  ${b.account}: ${b.text ?? `${b.delta > 0n ? "+" : ""}${b.delta} of ${b.asset}`}`);
   }
   out.push("", "Hashes (compare with your hardware wallet's screen)");
   out.push(

@@ -28,7 +28,7 @@ export interface SignerSummary {
   warnings: Warning[];
   /** 3. The guard's verdict (its on-chain classify view) and what each capped asset has left after it. */
   verdict:
-    | (Verdict & { remainingAfter: { asset: string; text: string; remaining: bigint | null }[] })
+    | (Verdict & { remainingAfter: { asset: string; symbol: string; text: string; remaining: bigint | null }[] })
     | { unavailable: string };
   /** 4. The transaction run on a copy of the chain. */
   simulation: Simulation | { unavailable: string };
@@ -93,6 +93,7 @@ export async function buildSummary(
         const fmt = (x: bigint) => (token ? formatAmount(x, token.decimals, token.symbol) : `${x} base units`);
         remainingAfter.push({
           asset: o.asset,
+          symbol: token?.symbol ?? o.asset,
           remaining: left,
           text: left === null ? `over the cap: only ${fmt(available)} left now` : `${fmt(left)} left afterwards`,
         });
@@ -108,9 +109,17 @@ export async function buildSummary(
     try {
       const accounts = calls.flatMap(recipientsOf);
       const tokens = calls.filter((c) => c.signature && (book.get(c.to)?.kind ?? "token") === "token").map((c) => c.to);
-      simulation = await simulate(hre, { safe, tx, owners: owners.slice(0, Number(threshold)), accounts, tokens }, [
+      const run = await simulate(hre, { safe, tx, owners: owners.slice(0, Number(threshold)), accounts, tokens }, [
         ...book.interfaces.values(),
       ]);
+      // Every balance change in the asset's units and symbol, as the signer compares it with the intent.
+      for (const b of run.balances) {
+        const token = b.asset === ZeroAddress ? { symbol: "ETH", decimals: 18 } : await book.token(b.asset);
+        const sign = b.delta > 0n ? "+" : "-";
+        const size = b.delta < 0n ? -b.delta : b.delta;
+        b.text = sign + (token ? formatAmount(size, token.decimals, token.symbol) : `${size} base units of ${b.asset}`);
+      }
+      simulation = run;
     } catch (e) {
       simulation = { unavailable: `the simulation could not run: ${(e as Error).message}` };
     }

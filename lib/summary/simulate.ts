@@ -13,6 +13,8 @@ export interface BalanceChange {
   before: bigint;
   after: bigint;
   delta: bigint;
+  /** The change in the asset's units, e.g. "-1.5 ETH" or "+250 USDC" (set by the summary). */
+  text?: string;
 }
 
 export interface Simulation {

@@ -1,10 +1,15 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { parseEther, ZeroAddress } from "ethers";
+import { Interface, parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
-import { recoveryInterface, spendingLimitInterface, spendingLimitViews } from "../../lib/modules/install";
+import {
+  recoveryInterface,
+  recoveryModuleInterface,
+  spendingLimitInterface,
+  spendingLimitViews,
+} from "../../lib/modules/install";
 import { toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, parseTreasuryParams, readTreasuryParams, TreasuryParamsError } from "../../lib/treasury";
 import { execSafeTx, safeAt } from "../fixtures/safe";
@@ -47,8 +52,37 @@ describe("Treasury with guard, spending limit and recovery in one creation trans
     });
     expect(names).to.have.length(19);
     // Every error of the module's interface is named in spend failures.
-    const declared = new hre.ethers.Interface((await hre.artifacts.readArtifact("ISpendingLimitModule")).abi);
+    const declared = new Interface((await hre.artifacts.readArtifact("ISpendingLimitModule")).abi);
     declared.forEachError((e) => expect(spendingLimitViews.getError(e.name), e.name).to.not.equal(null));
+  });
+
+  it("reads, sends and decodes the RecoveryModule with fragments that match its compiled ABI", async function () {
+    const compiled = (await hre.ethers.getContractFactory("RecoveryModule")).interface;
+    const sighash = (params: readonly { format(f: "sighash"): string }[]) => params.map((p) => p.format("sighash"));
+    let checked = 0;
+    recoveryModuleInterface.forEachFunction((f) => {
+      const c = compiled.getFunction(f.name);
+      expect(c?.selector, `function ${f.name}`).to.equal(f.selector);
+      expect(sighash(c!.outputs), `${f.name} returns`).to.deep.equal(sighash(f.outputs));
+      checked++;
+    });
+    recoveryModuleInterface.forEachEvent((e) => {
+      const c = compiled.getEvent(e.name);
+      expect(c?.topicHash, `event ${e.name}`).to.equal(e.topicHash);
+      const indexed = (inputs: readonly { indexed: boolean | null }[]) => inputs.map((i) => i.indexed === true);
+      expect(indexed(c!.inputs), `${e.name} indexed`).to.deep.equal(indexed(e.inputs));
+      checked++;
+    });
+    recoveryModuleInterface.forEachError((e) => {
+      expect(compiled.getError(e.name)?.selector, `error ${e.name}`).to.equal(e.selector);
+      checked++;
+    });
+    // Every custom error IRecoveryModule declares is known to the tasks, so none reaches a person as raw data.
+    const declared = new Interface((await hre.artifacts.readArtifact("IRecoveryModule")).abi);
+    declared.forEachError((e) =>
+      expect(recoveryModuleInterface.getError(e.name), `error ${e.name}`).to.not.equal(null),
+    );
+    expect(checked).to.equal(16 + 3 + 26);
   });
 
   for (const safeVersion of ["1.5.0", "1.4.1"] as const) {
