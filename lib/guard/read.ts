@@ -289,15 +289,16 @@ export async function policyInfo(
       },
     },
     state: {
-      policy: {
-        capacity: view.caps.map((c) => ({
-          asset: c.asset,
-          symbol: c.symbol,
-          available: c.available.toString(),
-          nextIncreaseAt: c.nextIncreaseAt,
-        })),
-        pending: view.pending.map((p) => ({ ...p, change: JSON.parse(toJson(p.change)) as Record<string, unknown> })),
-      },
+      capacity: view.caps.map((c) => ({
+        asset: c.asset,
+        symbol: c.symbol,
+        available: c.available.toString(),
+        nextIncreaseAt: c.nextIncreaseAt,
+      })),
+      queuedPolicyChanges: view.pending.map((p) => ({
+        ...p,
+        change: JSON.parse(toJson(p.change)) as Record<string, unknown>,
+      })),
     },
   };
 }

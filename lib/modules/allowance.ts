@@ -370,7 +370,7 @@ export async function allowanceInfo(
       },
     },
     state: {
-      allowances: view.allowances.map((a) => ({
+      allowancesLeft: view.allowances.map((a) => ({
         delegate: a.delegate,
         asset: a.asset,
         symbol: a.symbol,
