@@ -1,6 +1,9 @@
 import { expect } from "chai";
 import { parseEther, ZeroAddress } from "ethers";
 import hre, { ethers } from "hardhat";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 import { guardQueueInterface } from "../../lib/guard/queue";
 import { treasuryGuardInterface } from "../../lib/guard/install";
@@ -48,16 +51,24 @@ describe("policy:* tasks with the embedded service @service", function () {
   hermetic();
   const ctx = withEmbeddedService();
   let token: string;
+  let dir: string;
   let salt = 0x9011c4;
   const treasury = () => guardedTreasury(salt++, token);
 
   before(async function () {
     token = await (await ethers.deployContract("TestERC20")).getAddress();
+    dir = mkdtempSync(join(tmpdir(), "policy-tasks-"));
+  });
+
+  after(function () {
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("proposes lowering a cap as an instant change; once executed the guard enforces the new cap", async function () {
     const t = await treasury();
     const [first, second] = t.owners;
+    const saved = join(dir, `info-${t.safe}.json`);
+    writeFileSync(saved, await captured(() => hre.run("safe:info", { safe: t.safe, json: true })));
     const out = await json<Proposed>("policy:cap", {
       safe: t.safe,
       asset: "ETH",
@@ -72,6 +83,11 @@ describe("policy:* tasks with the embedded service @service", function () {
     expect(pending.data).to.equal(treasuryGuardInterface.encodeFunctionData("setCap", [ETH, parseEther("4")]));
     await confirmAndExecute(ctx.svc, t.safe, second.address);
     expect(await t.guard.capOf(t.safe, ETH)).to.equal(parseEther("4"));
+    // safe:info --check (the backup documentation) names the change.
+    const check = await captured(() => hre.run("safe:info", { safe: t.safe, check: saved }));
+    expect(process.exitCode).to.equal(1);
+    process.exitCode = 0;
+    expect(check).to.include(`policy.caps.${ETH}: saved ${parseEther("10")}, now ${parseEther("4")}`);
 
     // A token by its symbol (one the Safe caps): lowering TST's cap is instant too.
     const byName = await json<Proposed>("policy:cap", {
