@@ -326,7 +326,10 @@ export async function relaySpend(module: Contract, relayer: Signer, signed: Sign
     Signature.from({ r, yParityAndS: vs }),
   );
   if (getAddress(signer) !== signed.delegate) {
-    throw new UserError(`The signature recovers to ${signer}, not to the delegate ${signed.delegate}.`);
+    throw new UserError(
+      `The signature recovers to ${signer}, not to the delegate ${signed.delegate}: it was made by someone else, ` +
+        "or for other arguments (safe, asset, to, amount, deadline). Nothing was sent.",
+    );
   }
   const m = module.connect(relayer) as Contract;
   return sent(provider, () =>
