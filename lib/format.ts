@@ -30,3 +30,8 @@ export function keyValues(entries: [string, unknown][]): string {
   const width = Math.max(...entries.map(([k]) => k.length));
   return entries.map(([k, v]) => `${(k + ":").padEnd(width + 2)}${String(v)}`).join("\n");
 }
+
+/** A unix time (seconds) as an ISO date without milliseconds, e.g. 2026-12-02T07:00:00Z. */
+export function isoTime(seconds: number | bigint): string {
+  return new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+}

@@ -28,6 +28,18 @@ export interface SignerChoice {
 const LOCAL_NETWORKS = new Set(["hardhat", "localhost"]);
 
 export async function ownerSigner(hre: HardhatRuntimeEnvironment, choice: SignerChoice = {}): Promise<OwnerSigner> {
+  return accountSigner(hre, choice, "owner");
+}
+
+/**
+ * The same key sources for any account that signs or sends for itself (a delegate spending its allowance, a relayer,
+ * a guardian): `role` only names the account in the error when no key is configured. Nothing here checks ownership.
+ */
+export async function accountSigner(
+  hre: HardhatRuntimeEnvironment,
+  choice: SignerChoice,
+  role: string,
+): Promise<OwnerSigner> {
   const env = readEnv();
   const { unlocked } = choice;
   if (choice.ledger) return ledgerSigner(hre, env.LEDGER_ACCOUNT);
@@ -52,7 +64,7 @@ export async function ownerSigner(hre: HardhatRuntimeEnvironment, choice: Signer
     return { address: hre.ethers.getAddress(match), kitSigner: hre.ethers.getAddress(match), source: "unlocked" };
   }
   throw new ConfigError(
-    `No owner key to sign with on network ${hre.network.name}: set PRIVATE_KEY (or MNEMONIC, with ACCOUNT_INDEX ` +
+    `No ${role} key to sign with on network ${hre.network.name}: set PRIVATE_KEY (or MNEMONIC, with ACCOUNT_INDEX ` +
       "for an account other than the first), or use --ledger" +
       (LOCAL_NETWORKS.has(hre.network.name) ? ", or --signer with an unlocked local account." : "."),
   );

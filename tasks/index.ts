@@ -6,3 +6,5 @@ import "./safe";
 import "./queue";
 import "./info";
 import "./recovery";
+import "./policy";
+import "./allowance";

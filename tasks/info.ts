@@ -5,6 +5,8 @@ import { task } from "hardhat/config";
 import { UserError } from "../lib/errors";
 import { toJson } from "../lib/format";
 import { diffConfiguration, formatInfo, readTreasuryInfo, type TreasuryInfo } from "../lib/info";
+import { policyInfo } from "../lib/guard/read";
+import { allowanceInfo } from "../lib/modules/allowance";
 import { recoveryInfo } from "../lib/modules/recovery";
 import { checkChain } from "../lib/signer";
 import { addressArg, userFacing } from "./util";
@@ -19,7 +21,11 @@ task<{ safe: string; check?: string; json: boolean }>(
   .setAction(async (args, hre) =>
     userFacing(async () => {
       await checkChain(hre);
-      const info = await readTreasuryInfo(hre, addressArg(args.safe, "safe"), [recoveryInfo]);
+      const info = await readTreasuryInfo(hre, addressArg(args.safe, "safe"), [
+        policyInfo,
+        allowanceInfo,
+        recoveryInfo,
+      ]);
       if (args.check) {
         const differences = diffConfiguration(savedConfiguration(args.check), info.configuration);
         console.log(

@@ -16,6 +16,21 @@ export const treasuryGuardInterface = new Interface([
   "function setOffchainSignatures(bool allowed)",
 ]);
 
+/** The TreasuryGuard's policy views and change events, for reading a Safe's policy back (lib/guard/read.ts). */
+export const treasuryGuardViews = new Interface([
+  "function getCappedAssets(address safe) view returns (address[])",
+  "function capOf(address safe, address asset) view returns (uint256)",
+  "function remaining(address safe, address asset) view returns (uint256 available, uint256 nextIncreaseAt)",
+  "function isRecipient(address safe, address recipient) view returns (bool)",
+  "function isTrustedTarget(address safe, address target) view returns (bool)",
+  "function isTrustedSelector(address safe, address target, bytes4 selector) view returns (bool)",
+  "event CapChanged(address indexed safe, address indexed asset, uint256 oldCap, uint256 newCap)",
+  "event RecipientChanged(address indexed safe, address indexed recipient, bool oldAllowed, bool newAllowed)",
+  "event TrustedTargetChanged(address indexed safe, address indexed target, bool oldTrusted, bool newTrusted)",
+  "event TrustedSelectorChanged(address indexed safe, address indexed target, bytes4 indexed selector, " +
+    "bool oldTrusted, bool newTrusted)",
+]);
+
 const safeSelfInterface = new Interface([
   "function enableModule(address module)",
   "function setGuard(address guard)",

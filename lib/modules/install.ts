@@ -11,6 +11,32 @@ export const spendingLimitInterface = new Interface([
   "function setRecipientRegistry(address registry)",
 ]);
 
+/** What delegates, relayers and readers call on the SpendingLimitModule (lib/modules/allowance.ts), with its errors. */
+export const spendingLimitViews = new Interface([
+  "function getAllowance(address safe, address delegate, address asset) view returns (uint256 allowance, " +
+    "uint256 spent, uint256 available, uint256 nextIncreaseAt)",
+  "function getNonce(address safe, address delegate, address asset) view returns (uint256)",
+  "function recipientRegistry(address safe) view returns (address)",
+  "function canPay(address safe, address delegate, address recipient) view returns (bool)",
+  "function spend(address safe, address asset, address to, uint256 amount)",
+  "function spendWithSignature(address safe, address delegate, address asset, address to, uint256 amount, " +
+    "uint256 deadline, bytes32 r, bytes32 vs)",
+  "event AllowanceChanged(address indexed safe, address indexed delegate, address indexed asset, " +
+    "uint256 oldAllowance, uint256 newAllowance)",
+  "event Spent(address indexed safe, address indexed delegate, address asset, address to, uint256 amount)",
+  "error ModuleNotEnabled(address account)",
+  "error InvalidDelegate(address delegate)",
+  "error AllowanceNotLowered(address safe, address delegate, address asset, uint256 current, uint256 requested)",
+  "error RecipientNotAllowed(address safe, address delegate, address recipient)",
+  "error ZeroAmount(address safe, address delegate, address asset)",
+  "error UnknownDelegate(address safe, address delegate)",
+  "error NoAllowance(address safe, address delegate, address asset)",
+  "error AllowanceExceeded(address safe, address delegate, address asset, uint256 requested, uint256 available)",
+  "error SignatureExpired(uint256 deadline, uint256 timestamp)",
+  "error InvalidSignature(address delegate, address signer)",
+  "error TransferFailed(address safe, address asset, address to, uint256 amount)",
+]);
+
 export const recoveryInterface = new Interface([
   "function configure(address[] guardians, uint256 threshold, uint32 inactivityPeriod, uint32 recoveryDelay, address activityRecorder)",
   "function setGuardians(address[] guardians, uint256 threshold)",

@@ -9,6 +9,7 @@ import {
   guardSetupHook,
   KEEP_FALLBACK_HANDLER,
   treasuryGuardInterface,
+  treasuryGuardViews,
   type GuardPolicy,
 } from "../../lib/guard/install";
 import { treasuryGuardQueueEvents } from "../../lib/guard/policy";
@@ -49,6 +50,20 @@ describe("lib/guard/install fragments", function () {
       checked += 1;
     });
     expect(checked).to.equal(4);
+  });
+
+  it("reads the policy with views and events the compiled TreasuryGuard has", async function () {
+    const compiled = (await ethers.getContractFactory("TreasuryGuard")).interface;
+    const names: string[] = [];
+    treasuryGuardViews.forEachFunction((f) => {
+      expect(compiled.getFunction(f.name)?.format("full"), f.name).to.equal(f.format("full"));
+      names.push(f.name);
+    });
+    treasuryGuardViews.forEachEvent((e) => {
+      expect(compiled.getEvent(e.name)?.format("full"), e.name).to.equal(e.format("full"));
+      names.push(e.name);
+    });
+    expect(names).to.have.length(10);
   });
 });
 

@@ -4,7 +4,12 @@ import { Interface, parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
-import { recoveryInterface, recoveryModuleInterface, spendingLimitInterface } from "../../lib/modules/install";
+import {
+  recoveryInterface,
+  recoveryModuleInterface,
+  spendingLimitInterface,
+  spendingLimitViews,
+} from "../../lib/modules/install";
 import { toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, parseTreasuryParams, readTreasuryParams, TreasuryParamsError } from "../../lib/treasury";
 import { expectFragmentsMatch } from "../fixtures/abi";
@@ -28,6 +33,25 @@ describe("Treasury with guard, spending limit and recovery in one creation trans
     ] as const) {
       expectFragmentsMatch(name, iface, (await hre.ethers.getContractFactory(name)).interface);
     }
+    // What delegates, relayers and readers use: whole signatures (return values and indexing included).
+    const compiled = (await hre.ethers.getContractFactory("SpendingLimitModule")).interface;
+    const names: string[] = [];
+    spendingLimitViews.forEachFunction((f) => {
+      expect(compiled.getFunction(f.name)?.format("full"), f.name).to.equal(f.format("full"));
+      names.push(f.name);
+    });
+    spendingLimitViews.forEachEvent((e) => {
+      expect(compiled.getEvent(e.name)?.format("full"), e.name).to.equal(e.format("full"));
+      names.push(e.name);
+    });
+    spendingLimitViews.forEachError((e) => {
+      expect(compiled.getError(e.name)?.format("full"), e.name).to.equal(e.format("full"));
+      names.push(e.name);
+    });
+    expect(names).to.have.length(19);
+    // Every error of the module's interface is named in spend failures.
+    const declared = new Interface((await hre.artifacts.readArtifact("ISpendingLimitModule")).abi);
+    declared.forEachError((e) => expect(spendingLimitViews.getError(e.name), e.name).to.not.equal(null));
   });
 
   it("reads, sends and decodes the RecoveryModule with fragments that match its compiled ABI", async function () {

@@ -5,7 +5,7 @@ import hre from "hardhat";
 
 import { ConfigError, readEnv } from "../../lib/config";
 import { protocolKit } from "../../lib/safe/kit";
-import { checkChain, ownerSigner } from "../../lib/signer";
+import { accountSigner, checkChain, ownerSigner } from "../../lib/signer";
 import { deployTestSafe } from "../fixtures/safe";
 
 const KEYS = ["PRIVATE_KEY", "MNEMONIC", "ACCOUNT_INDEX", "RPC_URL", "CHAIN_ID", "LEDGER_ACCOUNT"] as const;
@@ -105,6 +105,9 @@ describe("lib/signer", function () {
   it("names the variables to set when there is no key", async function () {
     await withEnv({}, async () => {
       await expect(ownerSigner(hre)).to.be.rejectedWith(ConfigError, /set PRIVATE_KEY \(or MNEMONIC/);
+      await expect(ownerSigner(hre)).to.be.rejectedWith(/^No owner key to sign with/);
+      // A delegate or relayer signs from the same sources; the message names its role.
+      await expect(accountSigner(hre, {}, "delegate")).to.be.rejectedWith(ConfigError, /^No delegate key to sign with/);
     });
   });
 
