@@ -17,6 +17,8 @@ import { UserError } from "../lib/errors";
 import { formatAmount, keyValues } from "../lib/format";
 import { readQueue, sendQueueCall } from "../lib/guard/queue";
 import { payoutTotals, payoutTransactions, readPayouts } from "../lib/payouts";
+import { readAllowances, relaySpend, signRelayedSpend, spendingModule } from "../lib/modules/allowance";
+import { formatRecoveryStatus, readRecoveryStatus, sendRecoveryCall, sortAddresses } from "../lib/modules/recovery";
 import { confirmTransaction, executeTransaction, proposeTransaction, type Approve } from "../lib/safe/workflow";
 import { ownerSigner } from "../lib/signer";
 import { formatSummary } from "../lib/summary";
@@ -142,31 +144,31 @@ async function main() {
     const batchPaid = await executeTransaction(hre, batch.safeTxHash, second);
     console.log(`  executed ${batchPaid.hash}; recipient now holds ${await balance(recipient)}`);
 
-    step(9, "The delegate spends 0.5 ETH of its allowance, without the owners");
+    step(9, "The delegate relays a signed spend of 0.5 ETH from its allowance: no owner involved, anyone submits it");
     const delegate = await hre.ethers.getSigner(params.spendingLimit!.allowances[0].delegate);
-    const module = await hre.ethers.getContractAt("SpendingLimitModule", toolkit.spendingLimit!, delegate);
-    await (await module.spend(safe, ZeroAddress, recipient, parseEther("0.5"))).wait();
-    const left = await module.getAllowance(safe, delegate.address, ZeroAddress);
+    const module = await spendingModule(hre, safe);
+    const spend = { safe, asset: ZeroAddress, to: recipient, amount: parseEther("0.5") };
+    const signedSpend = await signRelayedSpend(module, delegate, spend, 3600);
+    await relaySpend(module, anyone, signedSpend);
+    const [allowance] = (await readAllowances(provider, module, safe, { delegate: delegate.address })).allowances;
     console.log(
-      `  spent; the delegate has ${formatAmount(left.available)} left of ${formatAmount(left.allowance)} today`,
+      `  spent; the delegate has ${formatAmount(allowance.available)} left of ${formatAmount(allowance.allowance)} today`,
     );
 
     step(10, "The owners go silent for 90 days: two guardians recover the Safe to new owners");
-    const recovery = await hre.ethers.getContractAt("RecoveryModule", toolkit.recovery!);
-    const [guardianA, guardianB] = await Promise.all(
-      params.recovery!.guardians.slice(0, 2).map((g) => hre.ethers.getSigner(g)),
-    );
-    const newOwners = params.recovery!.guardians.slice(0, 2);
+    const recovery = toolkit.recovery!;
+    const guardians = await Promise.all(params.recovery!.guardians.slice(0, 2).map((g) => hre.ethers.getSigner(g)));
+    const newOwners = sortAddresses(params.recovery!.guardians.slice(0, 2));
     // The guard records activity to the minute, rounded up (docs/policy.md): wait the period plus that minute.
     await travel(90 * DAY + 60);
-    const nonce = (await recovery.config(safe)).nonce;
-    for (const g of [guardianA, guardianB]) {
-      await (await recovery.connect(g).approveRecovery(safe, newOwners, 1, nonce)).wait();
+    const { nonce } = await readRecoveryStatus(provider, recovery, safe);
+    for (const g of guardians) {
+      await sendRecoveryCall(recovery, g, "approveRecovery", [safe, newOwners, 1, nonce], "approve");
     }
-    await (await recovery.connect(guardianA).initiateRecovery(safe, newOwners, 1)).wait();
-    console.log("  two guardians approved and initiated; the owners have 7 days to cancel");
+    await sendRecoveryCall(recovery, guardians[0], "initiateRecovery", [safe, newOwners, 1], "initiate");
+    console.log(indent(formatRecoveryStatus(await readRecoveryStatus(provider, recovery, safe))));
     await travel(7 * DAY + 1);
-    await (await recovery.connect(guardianB).finalizeRecovery(safe, newOwners, 1)).wait();
+    await sendRecoveryCall(recovery, guardians[1], "finalizeRecovery", [safe, newOwners, 1], "finalize");
     const owners = await (
       await hre.ethers.getContractAt(["function getOwners() view returns (address[])"], safe)
     ).getOwners();

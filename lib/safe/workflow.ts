@@ -126,7 +126,14 @@ async function proposer(hre: HardhatRuntimeEnvironment, options: Pick<ProposeOpt
   if (!(await kit.isOwner(options.signer.address))) {
     throw new UserError(`${options.signer.address} is not an owner of ${options.safe}: sign with an owner's key.`);
   }
-  const nonce = options.nonce ?? Number(await serviceRead("give the next nonce", () => api.getNextNonce(options.safe)));
+  // The service's next nonce counts pending proposals; the chain's is never behind it, even when the service's
+  // indexer has not yet seen the last execution.
+  const nonce =
+    options.nonce ??
+    Math.max(
+      Number(await serviceRead("give the next nonce", () => api.getNextNonce(options.safe))),
+      await kit.getNonce(),
+    );
   return { api, kit, nonce };
 }
 
