@@ -30,3 +30,30 @@ export function keyValues(entries: [string, unknown][]): string {
   const width = Math.max(...entries.map(([k]) => k.length));
   return entries.map(([k, v]) => `${(k + ":").padEnd(width + 2)}${String(v)}`).join("\n");
 }
+
+export const DAY = 86_400;
+
+/** Duration units, largest first, as formatDuration writes them and lib/args durationArg reads them. */
+export const DURATION_UNITS = [
+  ["d", DAY],
+  ["h", 3600],
+  ["m", 60],
+  ["s", 1],
+] as const;
+
+/** "90d", "7d 12h", "1h 30m", "45s": durations as people read them. */
+export function formatDuration(seconds: number): string {
+  if (seconds === 0) return "0s";
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const [unit, size] of DURATION_UNITS) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join(" ");
+}
+
+/** A unix time in seconds as ISO 8601 UTC without milliseconds: 2026-01-31T12:00:00Z. */
+export const isoTime = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
