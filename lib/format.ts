@@ -31,7 +31,31 @@ export function keyValues(entries: [string, unknown][]): string {
   return entries.map(([k, v]) => `${(k + ":").padEnd(width + 2)}${String(v)}`).join("\n");
 }
 
-/** A unix time (seconds) as an ISO date without milliseconds, e.g. 2026-12-02T07:00:00Z. */
+export const DAY = 86_400;
+
+/** Duration units, largest first, as formatDuration writes them and lib/args durationArg reads them. */
+export const DURATION_UNITS = [
+  ["d", DAY],
+  ["h", 3600],
+  ["m", 60],
+  ["s", 1],
+] as const;
+
+/** "90d", "7d 12h", "1h 30m", "45s": durations as people read them. */
+export function formatDuration(seconds: number): string {
+  if (seconds === 0) return "0s";
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const [unit, size] of DURATION_UNITS) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join(" ");
+}
+
+/** A unix time (seconds) as ISO 8601 UTC without milliseconds, e.g. 2026-12-02T07:00:00Z. */
 export function isoTime(seconds: number | bigint): string {
   return new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
 }

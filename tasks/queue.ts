@@ -1,12 +1,10 @@
 import { task, types } from "hardhat/config";
 
-import { formatAmount, table, toJson } from "../lib/format";
 import { UserError } from "../lib/errors";
+import { formatAmount, isoTime, table, toJson } from "../lib/format";
 import { cancelCall, guardOf, readQueue, sendQueueCall } from "../lib/guard/queue";
-import { checkChain, ethersSigner, ownerSigner } from "../lib/signer";
-import { addressArg, HELP, proposeCalls, type SignerArgs, userFacing } from "./util";
-
-const when = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
+import { checkChain } from "../lib/signer";
+import { addressArg, HELP, proposeCalls, senderOf, type SignerArgs, userFacing } from "./util";
 
 task<{ safe: string; json: boolean }>("queue:list", "List the TreasuryGuard's queue of a Safe, with states and times")
   .addParam("safe", "The Safe")
@@ -30,8 +28,8 @@ task<{ safe: string; json: boolean }>("queue:list", "List the TreasuryGuard's qu
             to: i.to,
             value: formatAmount(i.value),
             data: i.data.length > 2 ? `${i.data.slice(0, 10)}… (${(i.data.length - 2) / 2} bytes)` : "-",
-            "executable from": when(i.eta),
-            until: when(i.expiresAt),
+            "executable from": isoTime(i.eta),
+            until: isoTime(i.expiresAt),
             vetoes: i.vetoes,
           })),
         ),
@@ -55,8 +53,7 @@ task<IdArgs>("queue:execute", "Run a queued transaction once its delay is over (
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
-      await checkChain(hre);
-      const sender = await ethersSigner(hre, await ownerSigner(hre, { unlocked: args.signer, ledger: args.ledger }));
+      const sender = await senderOf(hre, args);
       const r = await sendQueueCall(hre.ethers.provider, sender, "execute", addressArg(args.safe, "safe"), args.id);
       console.log(args.json ? toJson(r) : `Executed queue item ${args.id}: ${r.transactionHash}`);
     }),
@@ -100,7 +97,7 @@ task<IdArgs>("queue:veto", "Veto a queued transaction as an owner (enough vetoes
       await checkChain(hre);
       const safe = addressArg(args.safe, "safe");
       const required = await (await guardOf(hre.ethers.provider, safe)).cancelThreshold(safe);
-      const sender = await ethersSigner(hre, await ownerSigner(hre, { unlocked: args.signer, ledger: args.ledger }));
+      const sender = await senderOf(hre, args);
       await sendQueueCall(hre.ethers.provider, sender, "veto", safe, args.id);
       const item = (await readQueue(hre.ethers.provider, safe)).items[args.id];
       console.log(

@@ -3,32 +3,34 @@ import { writeFileSync } from "node:fs";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { UserError } from "../lib/errors";
-import { keyValues, toJson } from "../lib/format";
+import { isoTime, keyValues, toJson } from "../lib/format";
 import {
-  addressListArg,
+  approvedLines,
+  approveRecovery,
   cancelCalls,
-  checkSignatures,
+  checkApproveModes,
+  checkedRecoveryHash,
   configurePlan,
-  durationArg,
+  finalizeOwners,
+  finalizeRecovery,
+  formatRecoveryApproval,
+  formatRecoveryExport,
   formatRecoveryStatus,
-  isoTime,
+  initiateRecovery,
+  initiatedLines,
   newOwnersArg,
   readRecoveryStatus,
-  recoveryContract,
-  recoveryHash,
-  recoveryTypedData,
+  recoveryConfigArgs,
+  recordActivity,
+  recoveryExport,
   recoveryModuleAddress,
-  sendRecoveryCall,
+  recoveryProposal,
   signaturesArg,
-  signRecoveryApproval,
-  type RecoveryProposal,
+  signAsGuardian,
   type SentCall,
 } from "../lib/modules/recovery";
 import { installTransactions } from "../lib/safe/install";
-import { readSafeState } from "../lib/safe/state";
-import { ethersSigner } from "../lib/signer";
-import { addressArg, HELP, proposeCalls, signerOf, type SignerArgs, userFacing } from "./util";
+import { addressArg, HELP, proposeCalls, senderOf, type SenderArgs, type SignerArgs, userFacing } from "./util";
 
 const ORIGIN = "safe-treasury-toolkit";
 const MODULE_HELP = "The RecoveryModule (default: the toolkit's singleton on this chain)";
@@ -46,15 +48,25 @@ async function target(hre: HardhatRuntimeEnvironment, args: SafeArgs) {
   return { safe, module: await recoveryModuleAddress(hre, args.module) };
 }
 
-/** An ethers signer for a direct call: --signer (local), --ledger, PRIVATE_KEY or MNEMONIC; guardian, owner or anyone. */
-async function sender(hre: HardhatRuntimeEnvironment, args: { signer?: string; ledger?: boolean }) {
-  return ethersSigner(hre, await signerOf(hre, args));
-}
-
 /** Prints a direct call's outcome: `result` as JSON, or the transaction and `lines` for people; returns `result`. */
 function report<T extends SentCall>(json: boolean, what: string, result: T, lines: [string, unknown][] = []): T {
   console.log(json ? toJson(result) : keyValues([[what, result.transactionHash], ["sent by", result.from], ...lines]));
   return result;
+}
+
+/**
+ * A recovery task with the arguments they share: --safe, --module and --json; a task that `sends` a call adds
+ * --signer and --ledger, one that `proposes` a Safe transaction also --nonce and --yes; `proposal` adds the new owners.
+ */
+function recoveryTask(name: string, description: string, kind: "reads" | "sends" | "proposes", proposal = false) {
+  const t = task(name, description).addParam("safe", "The Safe").addOptionalParam("module", MODULE_HELP);
+  if (proposal) {
+    t.addParam("owners", OWNERS_HELP).addParam("threshold", "The Safe's new owner threshold", undefined, types.int);
+  }
+  if (kind === "proposes") t.addOptionalParam("nonce", HELP.nonce, undefined, types.int);
+  if (kind !== "reads") t.addOptionalParam("signer", HELP.signer).addFlag("ledger", HELP.ledger);
+  if (kind === "proposes") t.addFlag("yes", HELP.yes);
+  return t.addFlag("json", HELP.json);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -70,12 +82,11 @@ interface ConfigureArgs extends SafeArgs, SignerArgs {
   nonce?: number;
 }
 
-task<ConfigureArgs>(
+recoveryTask(
   "recovery:configure",
   "Propose the Safe's guardian recovery settings (enables the module if needed); only what you give changes",
+  "proposes",
 )
-  .addParam("safe", "The Safe")
-  .addOptionalParam("module", MODULE_HELP)
   .addOptionalParam("guardians", "Guardians, comma-separated addresses (none: no guardians, recovery disabled)")
   .addOptionalParam("threshold", "Guardian approvals a recovery needs", undefined, types.int)
   .addOptionalParam("inactivity", "Owner inactivity before guardians may recover: 0 (any time) or 1d..3650d (e.g. 90d)")
@@ -87,81 +98,56 @@ task<ConfigureArgs>(
     "recorder",
     "Activity recorder whose record counts as owner activity (the TreasuryGuard; 0x0..0 for none)",
   )
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
+  .setAction(async (args: ConfigureArgs, hre) =>
     userFacing(async () => {
       const { safe, module } = await target(hre, args);
-      const plan = await configurePlan(hre.ethers.provider, module, safe, {
-        guardians: args.guardians === undefined ? undefined : addressListArg(args.guardians, "guardians", true),
-        threshold: args.threshold,
-        inactivityPeriod: args.inactivity === undefined ? undefined : durationArg(args.inactivity, "inactivity"),
-        recoveryDelay: args.delay === undefined ? undefined : durationArg(args.delay, "delay"),
-        recorder: args.recorder,
-      });
+      const plan = await configurePlan(hre.ethers.provider, module, safe, recoveryConfigArgs(args));
       if (!args.json) console.log(`Recovery change for ${safe}:\n${plan.changes.map((c) => `  - ${c}`).join("\n")}\n`);
       return proposeCalls(hre, args, safe, installTransactions(safe, plan.calls), ORIGIN);
     }),
   );
 
-task<SafeArgs & SignerArgs & { nonce?: number }>(
+recoveryTask(
   "recovery:cancel",
   "Propose cancelling the pending recovery; voids every guardian approval (a Safe transaction, instant under the guard)",
-)
-  .addParam("safe", "The Safe")
-  .addOptionalParam("module", MODULE_HELP)
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const { safe, module } = await target(hre, args);
-      return proposeCalls(hre, args, safe, installTransactions(safe, cancelCalls(module)), ORIGIN);
-    }),
-  );
+  "proposes",
+).setAction(async (args: SafeArgs & SignerArgs & { nonce?: number }, hre) =>
+  userFacing(async () => {
+    const { safe, module } = await target(hre, args);
+    return proposeCalls(hre, args, safe, installTransactions(safe, cancelCalls(module)), ORIGIN);
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Read
 // ---------------------------------------------------------------------------------------------------------------
 
-task<SafeArgs>(
+recoveryTask(
   "recovery:status",
   "Show guardians, periods, last owner activity, when the Safe becomes recoverable, and any pending recovery",
-)
-  .addParam("safe", "The Safe")
-  .addOptionalParam("module", MODULE_HELP)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const { safe, module } = await target(hre, args);
-      const status = await readRecoveryStatus(hre.ethers.provider, module, safe);
-      console.log(args.json ? toJson(status) : formatRecoveryStatus(status));
-      return status;
-    }),
-  );
+  "reads",
+).setAction(async (args: SafeArgs, hre) =>
+  userFacing(async () => {
+    const { safe, module } = await target(hre, args);
+    const status = await readRecoveryStatus(hre.ethers.provider, module, safe);
+    console.log(args.json ? toJson(status) : formatRecoveryStatus(status));
+    return status;
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sent directly: guardians, owners, anyone
 // ---------------------------------------------------------------------------------------------------------------
 
-interface ProposalArgs extends SafeArgs {
+interface ProposalArgs extends SafeArgs, SenderArgs {
   owners: string;
   threshold: number;
-  signer?: string;
-  ledger?: boolean;
 }
 
 async function proposalOf(hre: HardhatRuntimeEnvironment, args: ProposalArgs) {
   const { safe, module } = await target(hre, args);
-  const { newOwners, newThreshold } = newOwnersArg(args.owners, args.threshold);
-  const nonce = (await recoveryContract(module, hre.ethers.provider).config(safe)).nonce as bigint;
-  const proposal: RecoveryProposal = { safe, newOwners, newThreshold, nonce };
-  return { safe, module, proposal };
+  const owners = newOwnersArg(args.owners, args.threshold);
+  return { safe, module, proposal: await recoveryProposal(hre.ethers.provider, module, safe, owners) };
 }
 
 interface ApproveArgs extends ProposalArgs {
@@ -171,229 +157,91 @@ interface ApproveArgs extends ProposalArgs {
   signatures?: string;
 }
 
-task<ApproveArgs>(
+recoveryTask(
   "recovery:approve",
   "Approve a recovery as a guardian: directly, or --sign an EIP-712 approval to hand over; --signatures submits collected ones (anyone)",
+  "sends",
+  true,
 )
-  .addParam("safe", "The Safe")
-  .addOptionalParam("module", MODULE_HELP)
-  .addParam("owners", OWNERS_HELP)
-  .addParam("threshold", "The Safe's new owner threshold", undefined, types.int)
   .addFlag("sign", "Sign the approval (EIP-712) without sending anything; hand the output to whoever submits")
   .addFlag("export", "Print (or --out) the EIP-712 typed data for a wallet that is not here (eth_signTypedData_v4)")
   .addOptionalParam("out", "With --sign or --export: write the output to this file")
   .addOptionalParam("signatures", "Submit approvals: comma-separated guardian:0xsignature items or --sign --out files")
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
+  .setAction(async (args: ApproveArgs, hre) =>
     userFacing(async () => {
-      if ([args.sign, args.export, args.signatures !== undefined].filter(Boolean).length > 1) {
-        throw new UserError("--sign, --export and --signatures exclude each other.");
-      }
-      if (args.out && !args.sign && !args.export) throw new UserError("--out goes with --sign or --export.");
-      const { safe, module, proposal } = await proposalOf(hre, args);
+      checkApproveModes(args);
+      const { module, proposal } = await proposalOf(hre, args);
       const provider = hre.ethers.provider;
-      const contract = recoveryContract(module, provider);
       const { chainId } = await provider.getNetwork();
-      const onChainHash = await contract.getRecoveryHash(
-        safe,
-        proposal.newOwners,
-        proposal.newThreshold,
-        proposal.nonce,
-      );
-      if (recoveryHash(module, chainId, proposal) !== onChainHash) {
-        throw new Error("The approval's EIP-712 hash differs from the module's getRecoveryHash.");
-      }
+      const hash = await checkedRecoveryHash(provider, module, chainId, proposal);
 
       if (args.export) {
-        const exported = {
-          module,
-          chainId: chainId.toString(),
-          ...proposal,
-          nonce: proposal.nonce.toString(),
-          recoveryHash: onChainHash as string,
-          typedData: recoveryTypedData(module, chainId, proposal),
-        };
+        const exported = recoveryExport(module, chainId, proposal, hash);
         if (args.out) writeFileSync(args.out, toJson(exported) + "\n");
-        console.log(
-          args.json || !args.out
-            ? toJson(exported)
-            : keyValues([
-                ["recovery", exported.recoveryHash],
-                ["written to", args.out],
-                [
-                  "then",
-                  "the guardian signs typedData (eth_signTypedData_v4); submit with --signatures guardian:0xsig",
-                ],
-              ]),
-        );
+        console.log(args.json || !args.out ? toJson(exported) : formatRecoveryExport(exported, args.out));
         return exported;
       }
 
-      const from = await sender(hre, args);
+      const from = await senderOf(hre, args);
 
       if (args.sign) {
-        const guardian = await from.getAddress();
-        if (!(await contract.isGuardian(safe, guardian))) {
-          throw new UserError(`${guardian} is not a guardian of ${safe}: sign with a guardian's key.`);
-        }
-        const approval = await signRecoveryApproval(from, module, chainId, proposal);
+        const approval = await signAsGuardian(from, provider, module, chainId, proposal);
         if (args.out) writeFileSync(args.out, toJson(approval) + "\n");
-        console.log(
-          args.json
-            ? toJson(approval)
-            : keyValues([
-                ["signed by", guardian],
-                ["recovery", approval.recoveryHash],
-                ["new owners", `${proposal.newOwners.join(", ")} (threshold ${proposal.newThreshold})`],
-                ["nonce", proposal.nonce],
-                [args.out ? "written to" : "signature", args.out ?? approval.signature],
-                [
-                  "then",
-                  `recovery:approve ... --signatures ${args.out ?? `${guardian}:<signature>`} (anyone sends it)`,
-                ],
-              ]),
-        );
+        console.log(args.json ? toJson(approval) : formatRecoveryApproval(approval, args.out));
         return approval;
       }
 
-      let sent: SentCall;
-      if (args.signatures) {
-        const signatures = await checkSignatures(provider, module, chainId, proposal, signaturesArg(args.signatures));
-        sent = await sendRecoveryCall(
-          module,
-          from,
-          "approveRecoveryWithSignatures",
-          [safe, proposal.newOwners, proposal.newThreshold, proposal.nonce, signatures],
-          "The approvals were not recorded",
-        );
-      } else {
-        sent = await sendRecoveryCall(
-          module,
-          from,
-          "approveRecovery",
-          [safe, proposal.newOwners, proposal.newThreshold, proposal.nonce],
-          "The approval was not recorded",
-        );
-      }
-      const hash = onChainHash as string;
-      const [approvals, threshold] = [
-        Number(await contract.approvalCount(safe, hash)),
-        Number((await contract.config(safe)).threshold),
-      ];
-      return report(args.json, "approved", { ...sent, recoveryHash: hash, approvals, threshold }, [
-        ["recovery", hash],
-        ["approvals", `${approvals} of ${threshold}`],
-        [
-          "then",
-          approvals >= threshold
-            ? "recovery:initiate (anyone), once the Safe is recoverable"
-            : `${threshold - approvals} more guardian approval(s) needed`,
-        ],
-      ]);
+      const signatures = args.signatures ? signaturesArg(args.signatures) : undefined;
+      const approved = await approveRecovery(provider, module, chainId, from, proposal, hash, signatures);
+      return report(args.json, "approved", approved, approvedLines(approved));
     }),
   );
 
-task<ProposalArgs>(
+recoveryTask(
   "recovery:initiate",
   "Start the recovery delay for a proposal with enough approvals, once the Safe is recoverable (anyone)",
-)
-  .addParam("safe", "The Safe")
-  .addOptionalParam("module", MODULE_HELP)
-  .addParam("owners", OWNERS_HELP)
-  .addParam("threshold", "The Safe's new owner threshold", undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const { safe, module, proposal } = await proposalOf(hre, args);
-      const sent = await sendRecoveryCall(
-        module,
-        await sender(hre, args),
-        "initiateRecovery",
-        [safe, proposal.newOwners, proposal.newThreshold],
-        "The recovery was not initiated",
-      );
-      const pending = await recoveryContract(module, hre.ethers.provider).pendingRecovery(safe);
-      const executableAt = Number(pending.executableAt);
-      return report(args.json, "initiated", { ...sent, recoveryHash: pending.recoveryHash as string, executableAt }, [
-        ["finalize from", `${isoTime(executableAt)} (recovery:finalize, anyone)`],
-        ["cancelled by", pending.inactivity ? "any owner transaction or heartbeat before then" : "recovery:cancel"],
-      ]);
-    }),
-  );
+  "sends",
+  true,
+).setAction(async (args: ProposalArgs, hre) =>
+  userFacing(async () => {
+    const { module, proposal } = await proposalOf(hre, args);
+    const from = await senderOf(hre, args);
+    const { sent, inactivity } = await initiateRecovery(hre.ethers.provider, module, from, proposal);
+    return report(args.json, "initiated", sent, initiatedLines(sent, inactivity));
+  }),
+);
 
-task<SafeArgs & { owners?: string; threshold?: number; signer?: string; ledger?: boolean }>(
+recoveryTask(
   "recovery:finalize",
   "Finalize the pending recovery after its delay: the Safe's owners and threshold become the recovery's (anyone)",
+  "sends",
 )
-  .addParam("safe", "The Safe")
-  .addOptionalParam("module", MODULE_HELP)
   .addOptionalParam("owners", `${OWNERS_HELP} (default: the pending recovery's, from the module's events)`)
   .addOptionalParam("threshold", "The new owner threshold (default: the pending recovery's)", undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
+  .setAction(async (args: SafeArgs & SenderArgs & { owners?: string; threshold?: number }, hre) =>
     userFacing(async () => {
       const { safe, module } = await target(hre, args);
-      let newOwners: string[];
-      let newThreshold: number;
-      if (args.owners !== undefined || args.threshold !== undefined) {
-        if (args.owners === undefined || args.threshold === undefined) {
-          throw new UserError("--owners and --threshold go together (or give neither to use the pending recovery's).");
-        }
-        ({ newOwners, newThreshold } = newOwnersArg(args.owners, args.threshold));
-      } else {
-        const { pending } = await readRecoveryStatus(hre.ethers.provider, module, safe);
-        if (!pending) throw new UserError(`${safe} has no pending recovery to finalize (recovery:status).`);
-        if (!pending.newOwners || pending.newThreshold === undefined) {
-          throw new UserError(
-            "The pending recovery's owners are not in this node's logs: give --owners and --threshold.",
-          );
-        }
-        ({ newOwners, newThreshold } = { newOwners: pending.newOwners, newThreshold: pending.newThreshold });
-      }
-      const sent = await sendRecoveryCall(
-        module,
-        await sender(hre, args),
-        "finalizeRecovery",
-        [safe, newOwners, newThreshold],
-        "The recovery was not finalized",
-      );
-      const after = await readSafeState(hre.ethers.provider, safe);
-      return report(args.json, "finalized", { ...sent, owners: after.owners, threshold: after.threshold }, [
-        ["owners now", after.owners.join(", ")],
-        ["threshold now", after.threshold],
+      const owners = await finalizeOwners(hre.ethers.provider, module, safe, args.owners, args.threshold);
+      const finalized = await finalizeRecovery(hre.ethers.provider, module, await senderOf(hre, args), safe, owners);
+      return report(args.json, "finalized", finalized, [
+        ["owners now", finalized.owners.join(", ")],
+        ["threshold now", finalized.threshold],
       ]);
     }),
   );
 
-task<SafeArgs & { poke: boolean; signer?: string; ledger?: boolean }>(
+recoveryTask(
   "recovery:heartbeat",
   "As an owner, restart the inactivity clock (cancels an inactivity recovery); --poke: anyone records executed Safe transactions",
+  "sends",
 )
-  .addParam("safe", "The Safe")
-  .addOptionalParam("module", MODULE_HELP)
   .addFlag("poke", "Record that the Safe's nonce moved (anyone), instead of an owner's heartbeat")
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
+  .setAction(async (args: SafeArgs & SenderArgs & { poke: boolean }, hre) =>
     userFacing(async () => {
       const { safe, module } = await target(hre, args);
-      const sent = await sendRecoveryCall(
-        module,
-        await sender(hre, args),
-        args.poke ? "poke" : "heartbeat",
-        [safe],
-        args.poke ? "The poke was not recorded" : "The heartbeat was not recorded",
-      );
-      const last = Number(await recoveryContract(module, hre.ethers.provider).lastActivity(safe));
-      return report(args.json, args.poke ? "poked" : "heartbeat", { ...sent, lastActivity: last }, [
-        ["last activity", isoTime(last)],
+      const sent = await recordActivity(hre.ethers.provider, module, await senderOf(hre, args), safe, args.poke);
+      return report(args.json, args.poke ? "poked" : "heartbeat", sent, [
+        ["last activity", isoTime(sent.lastActivity)],
       ]);
     }),
   );

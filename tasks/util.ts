@@ -1,10 +1,9 @@
-import { getAddress, isAddress } from "ethers";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { createInterface } from "node:readline/promises";
 
 import { UserError } from "../lib/errors";
-import { checkChain, ownerSigner } from "../lib/signer";
+import { checkChain, ethersSigner, ownerSigner } from "../lib/signer";
 import { formatSummary } from "../lib/summary";
 import { proposeTransaction, type Approve } from "../lib/safe/workflow";
 import { keyValues, toJson } from "../lib/format";
@@ -22,11 +21,7 @@ export async function userFacing<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A checksummed address from a task argument, or a UserError naming the argument. */
-export function addressArg(value: string, name: string): string {
-  if (!isAddress(value)) throw new UserError(`--${name} ${value} is not an address (0x + 40 hex digits).`);
-  return getAddress(value);
-}
+export { addressArg } from "../lib/args";
 
 /** Help texts shared by the signing tasks. */
 export const HELP = {
@@ -62,9 +57,19 @@ export interface SignerArgs {
   json: boolean;
 }
 
-export async function signerOf(hre: HardhatRuntimeEnvironment, args: { signer?: string; ledger?: boolean }) {
+export interface SenderArgs {
+  signer?: string;
+  ledger?: boolean;
+}
+
+export async function signerOf(hre: HardhatRuntimeEnvironment, args: SenderArgs) {
   await checkChain(hre);
   return ownerSigner(hre, { unlocked: args.signer, ledger: args.ledger });
+}
+
+/** An ethers signer for a direct contract call: --signer (local), --ledger, PRIVATE_KEY or MNEMONIC. */
+export async function senderOf(hre: HardhatRuntimeEnvironment, args: SenderArgs) {
+  return ethersSigner(hre, await signerOf(hre, args));
 }
 
 /**
