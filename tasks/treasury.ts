@@ -51,6 +51,15 @@ task<TreasuryDeployArgs>(
     }),
   );
 
+task<TreasuryDeployArgs>(
+  "safe:create",
+  "Create a treasury Safe (guard and modules as the file says) from a parameters file through Ignition: treasury:deploy",
+)
+  .addParam("parameters", 'Ignition parameters file with a "Treasury" object', "deploy/parameters/example.json")
+  .addFlag("dryRun", "Validate and print the predicted address without sending anything")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => hre.run("treasury:deploy", args));
+
 interface IgnitionDeployArgs {
   modulePath: string;
   parameters?: string;

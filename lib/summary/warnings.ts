@@ -4,7 +4,13 @@ import { isQueueWrapper, type DecodedCall } from "./decode";
 import type { AddressBook, KnownAddress } from "./names";
 
 export type WarningCode =
-  "delegatecall" | "safe-config" | "recipient-not-whitelisted" | "recipient-new" | "look-alike-address" | "gas-refund";
+  | "delegatecall"
+  | "safe-config"
+  | "toolkit-config"
+  | "recipient-not-whitelisted"
+  | "recipient-new"
+  | "look-alike-address"
+  | "gas-refund";
 
 export interface Warning {
   code: WarningCode;
@@ -37,6 +43,17 @@ const CONFIG_CHANGES: Record<string, string> = {
   setFallbackHandler: "changes the fallback handler (it decides which signatures count as the Safe's)",
 };
 
+/** Settings of the toolkit's modules that decide who can move funds or replace the owners. */
+const TOOLKIT_CHANGES: Record<string, string> = {
+  configure: "configures guardian recovery: these guardians can replace the owners",
+  setGuardians: "changes the guardians, who can replace the owners",
+  setPeriods: "changes how long the owners must be inactive, and the delay, before guardians can recover the Safe",
+  setActivityRecorder: "changes what counts as the owners' activity for recovery",
+  setAllowance: "sets a delegate's allowance: the delegate can spend it every 24 hours without the owners",
+  setRecipient: "changes whom a delegate may pay",
+  setRecipientRegistry: "changes the list of recipients delegates may pay",
+};
+
 /** Arguments that receive an asset or a right to one. */
 const RECIPIENT_ARGS = new Set(["to", "spender", "operator"]);
 
@@ -67,6 +84,10 @@ export async function warningsFor(calls: DecodedCall[], ctx: WarningContext): Pr
     if (fn && onSafe && CONFIG_CHANGES[fn]) {
       const args = call.args.map((a) => `${a.name} ${a.text}`).join(", ");
       warnings.push({ code: "safe-config", call: where, message: `${CONFIG_CHANGES[fn]} (${args})` });
+    }
+    if (fn && TOOLKIT_CHANGES[fn] && book.get(call.to)?.kind === "toolkit") {
+      const args = call.args.map((a) => `${a.name} ${a.text}`).join(", ");
+      warnings.push({ code: "toolkit-config", call: where, message: `${TOOLKIT_CHANGES[fn]} (${args})` });
     }
     if (call.signature?.startsWith("migrate")) {
       warnings.push({ code: "safe-config", call: where, message: "changes the Safe's singleton (a Safe upgrade)" });

@@ -3,7 +3,9 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { getAddress, parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
+import { recoveryInterface } from "../../lib/modules/install";
 import { buildSummary, formatSummary, type SafeTxFields } from "../../lib/summary";
+import { toolkitAddress } from "../../lib/toolkit";
 import { batch, erc20, guardedSafe, safeIface } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
 
@@ -176,5 +178,25 @@ describe("lib/summary (what a signer sees)", function () {
     expect(s.warnings.map((w) => w.code)).to.include("gas-refund");
     if ("unavailable" in s.verdict) throw new Error("expected a verdict");
     expect(s.verdict.verdict).to.equal("forbidden");
+  });
+
+  it("decodes a queue wrapper's inner call and warns about the guardians it would change", async function () {
+    const f = await loadFixture(fixture);
+    const recovery = await toolkitAddress(hre, "RecoveryModule");
+    const setGuardians = recoveryInterface.encodeFunctionData("setGuardians", [[f.stranger.address], 1]);
+    const queue = f.guard.interface.encodeFunctionData("queue", [recovery, 0n, setGuardians, 0]);
+    const s = await buildSummary(hre, f.safeAddress, await fields(f, { to: f.guardAddress, data: queue }), {
+      simulate: false,
+    });
+    expect(s.calls.map((c) => [c.index, c.signature])).to.deep.equal([
+      ["0", "queue(address,uint256,bytes,uint8)"],
+      ["q", "setGuardians(address[],uint256)"],
+    ]);
+    expect(s.calls[0].text).to.equal("queue for the guard's delay, then run call q");
+    const warning = s.warnings.find((w) => w.code === "toolkit-config");
+    expect(warning).to.deep.include({ call: "q" });
+    expect(warning!.message).to.match(/^changes the guardians, who can replace the owners \(newGuardians \[/);
+    // The wrapper's own target (the recovery module) is not warned about as a payment recipient.
+    expect(s.warnings.filter((w) => w.code.startsWith("recipient"))).to.deep.equal([]);
   });
 });

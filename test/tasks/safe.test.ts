@@ -154,8 +154,14 @@ describe("safe:* tasks with the embedded service @service", function () {
     const [owner] = f.owners;
     // A DELEGATECALL-free call the guard forbids: a plain call to the guard's execute hook path is a GuardCall.
     const data = f.guard.interface.encodeFunctionData("checkAfterExecution", [ethers.ZeroHash, true]);
-    const pending = async () => (await api(svc).getPendingTransactions(f.safeAddress)).results.map((t) => t.safeTxHash);
-    const pendingBefore = await pending();
+    // Proposals like the two refused below: earlier tests' proposals for this Safe may come back as pending when the
+    // fixture reverts the chain and the service re-indexes, so only these two are checked.
+    const pending = async () =>
+      (await api(svc).getPendingTransactions(f.safeAddress)).results.filter(
+        (t) =>
+          (t.to === f.guardAddress && t.data === data) ||
+          (t.to === f.alice.address && t.value === parseEther("1").toString()),
+      );
     await expect(
       hre.run("safe:propose", {
         safe: f.safeAddress,
@@ -175,8 +181,7 @@ describe("safe:* tasks with the embedded service @service", function () {
         json: true,
       }),
     ).to.be.rejectedWith(/run again with --yes/);
-    // (The chain was reverted to the fixture, so an earlier test's proposal for this Safe may be pending again.)
-    expect(await pending()).to.deep.equal(pendingBefore);
+    expect(await pending()).to.deep.equal([]);
   });
 
   it("executes only confirmations it verified: a listed approval of the executor's is not one", async function () {
