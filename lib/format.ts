@@ -1,18 +1,25 @@
+import Table from "cli-table3";
 import { formatUnits } from "ethers";
 
 /** Output helpers shared by tasks and scripts: plain tables for people, JSON (bigints as strings) for machines. */
 
+/** Rows as a borderless table (cli-table3): a header line, then one line per row, columns two spaces apart. */
 export function table(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return "(none)";
-  const columns = Object.keys(rows[0]);
-  const cells = rows.map((row) => columns.map((c) => String(row[c] ?? "")));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
-  const line = (values: string[]) =>
-    values
-      .map((v, i) => v.padEnd(widths[i]))
-      .join("  ")
-      .trimEnd();
-  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+  const head = Object.keys(rows[0]);
+  const none = ["top", "top-mid", "top-left", "top-right", "bottom", "bottom-mid", "bottom-left", "bottom-right"];
+  const sides = ["left", "left-mid", "mid", "mid-mid", "right", "right-mid"];
+  const t = new Table({
+    head,
+    chars: { ...Object.fromEntries([...none, ...sides].map((c) => [c, ""])), middle: "  " },
+    style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
+  });
+  for (const row of rows) t.push(head.map((c) => String(row[c] ?? "")));
+  return t
+    .toString()
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n");
 }
 
 export function toJson(value: unknown): string {
