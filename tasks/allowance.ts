@@ -20,7 +20,7 @@ import {
   type SignedSpend,
 } from "../lib/modules/allowance";
 import { accountSigner, checkChain, ethersSigner } from "../lib/signer";
-import { addressArg, HELP, proposeCalls, type SignerArgs, userFacing } from "./util";
+import { addressArg, HELP, proposeCalls, type SignerArgs, userFacing, proposing } from "./util";
 
 const ORIGIN = "safe-treasury-toolkit allowance";
 const MODULE = "The SpendingLimitModule (default: the toolkit's singleton on this chain)";
@@ -49,57 +49,49 @@ interface SetArgs extends SignerArgs, AssetArgs {
   nonce?: number;
 }
 
-task<SetArgs>(
-  "allowance:set",
-  "Propose a delegate's rolling 24h allowance of an asset (lowering is instant; raising waits in the guard's queue)",
-)
-  .addParam("safe", "The Safe")
-  .addParam("delegate", "The account that may spend without owner signatures")
-  .addParam("asset", ASSET)
-  .addParam("amount", "The allowance per rolling 24h, in the asset's units (e.g. 2.5)")
-  .addOptionalParam("module", MODULE)
-  .addOptionalParam("fromBlock", FROM_BLOCK, 0, types.int)
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const { safe, module, asset } = await resolved(hre, args);
-      const delegate = addressArg(args.delegate, "delegate");
-      const amount = parseAmount(args.amount, asset, "amount", { allowZero: true });
-      const change = await allowanceChange(module, safe, delegate, asset.address, amount);
-      if (!args.json) {
-        console.log(
-          `${change.method}: ${delegate} from ${formatAsset(change.current, asset)} to ${formatAsset(amount, asset)} per 24h\n`,
-        );
-      }
-      await proposeCalls(hre, args, safe, [change.transaction], ORIGIN);
-    }),
-  );
+proposing(
+  task<SetArgs>(
+    "allowance:set",
+    "Propose a delegate's rolling 24h allowance of an asset (lowering is instant; raising waits in the guard's queue)",
+  )
+    .addParam("safe", "The Safe")
+    .addParam("delegate", "The account that may spend without owner signatures")
+    .addParam("asset", ASSET)
+    .addParam("amount", "The allowance per rolling 24h, in the asset's units (e.g. 2.5)")
+    .addOptionalParam("module", MODULE)
+    .addOptionalParam("fromBlock", FROM_BLOCK, 0, types.int),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const { safe, module, asset } = await resolved(hre, args);
+    const delegate = addressArg(args.delegate, "delegate");
+    const amount = parseAmount(args.amount, asset, "amount", { allowZero: true });
+    const change = await allowanceChange(module, safe, delegate, asset.address, amount);
+    if (!args.json) {
+      console.log(
+        `${change.method}: ${delegate} from ${formatAsset(change.current, asset)} to ${formatAsset(amount, asset)} per 24h\n`,
+      );
+    }
+    await proposeCalls(hre, args, safe, [change.transaction], ORIGIN);
+  }),
+);
 
-task<Omit<SetArgs, "amount">>(
-  "allowance:revoke",
-  "Propose revoking a delegate's allowance of an asset (instant; voids its outstanding relay signatures for good)",
-)
-  .addParam("safe", "The Safe")
-  .addParam("delegate", "The delegate")
-  .addParam("asset", ASSET)
-  .addOptionalParam("module", MODULE)
-  .addOptionalParam("fromBlock", FROM_BLOCK, 0, types.int)
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const { safe, module, asset } = await resolved(hre, args);
-      const change = await revokeChange(module, safe, addressArg(args.delegate, "delegate"), asset.address);
-      await proposeCalls(hre, args, safe, [change.transaction], ORIGIN);
-    }),
-  );
+proposing(
+  task<Omit<SetArgs, "amount">>(
+    "allowance:revoke",
+    "Propose revoking a delegate's allowance of an asset (instant; voids its outstanding relay signatures for good)",
+  )
+    .addParam("safe", "The Safe")
+    .addParam("delegate", "The delegate")
+    .addParam("asset", ASSET)
+    .addOptionalParam("module", MODULE)
+    .addOptionalParam("fromBlock", FROM_BLOCK, 0, types.int),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const { safe, module, asset } = await resolved(hre, args);
+    const change = await revokeChange(module, safe, addressArg(args.delegate, "delegate"), asset.address);
+    await proposeCalls(hre, args, safe, [change.transaction], ORIGIN);
+  }),
+);
 
 task<{ safe: string; delegate?: string; module?: string; fromBlock: number; json: boolean }>(
   "allowance:show",

@@ -14,7 +14,7 @@ import {
 } from "../lib/guard/changes";
 import { policyAssets, readPolicy, type PolicyChange, type PolicyView } from "../lib/guard/read";
 import { guardOf } from "../lib/guard/queue";
-import { addressArg, HELP, proposeCalls, type SignerArgs, userFacing } from "./util";
+import { addressArg, HELP, proposeCalls, type SignerArgs, userFacing, proposing } from "./util";
 
 // Every change is a Safe transaction through the one propose path: the guard's verdict decides whether the owners
 // sign the change itself (tightening) or its queue wrapper (loosening, effective after the delay via queue:execute).
@@ -36,115 +36,93 @@ function addOrRemove(action: string): boolean {
   return action === "add";
 }
 
-task<ChangeArgs & { asset: string; amount: string; fromBlock: number }>(
-  "policy:cap",
-  "Propose a new rolling 24h cap for an asset (lowering is instant; raising waits in the guard's queue)",
-)
-  .addParam("safe", "The Safe")
-  .addParam("asset", 'ETH, a token address, or the symbol of a token the Safe caps or capped (e.g. "USDC")')
-  .addParam("amount", "The cap in the asset's units (e.g. 2.5); 0 removes the cap, so every outflow queues")
-  .addOptionalParam("fromBlock", FROM_BLOCK, 0, types.int)
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const safe = addressArg(args.safe, "safe");
-      const provider = hre.ethers.provider;
-      const asset = await resolveAsset(provider, args.asset, "asset", () =>
-        policyAssets(provider, safe, args.fromBlock),
-      );
-      const cap = parseAmount(args.amount, asset, "amount", { allowZero: true });
-      if (!args.json) console.log(`Cap of ${asset.symbol} (${asset.address}) to ${formatAsset(cap, asset)} per 24h\n`);
-      await proposeCalls(hre, args, safe, [capChange(await guardAddress(hre, safe), asset.address, cap)], ORIGIN);
-    }),
-  );
-
-task<ChangeArgs & { action: string; address: string }>(
-  "policy:recipient",
-  "Propose adding (waits in the guard's queue) or removing (instant) a whitelisted recipient",
-)
-  .addPositionalParam("action", "add or remove")
-  .addParam("safe", "The Safe")
-  .addParam("address", "The recipient")
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const allowed = addOrRemove(args.action);
-      const safe = addressArg(args.safe, "safe");
-      const recipient = addressArg(args.address, "address");
-      await proposeCalls(hre, args, safe, [recipientChange(await guardAddress(hre, safe), recipient, allowed)], ORIGIN);
-    }),
-  );
-
-task<ChangeArgs & { action: string; target: string; selector?: string }>(
-  "policy:target",
-  "Propose trusting (queued) or untrusting (instant) a call target, for any call or for one selector",
-)
-  .addPositionalParam("action", "add or remove")
-  .addParam("safe", "The Safe")
-  .addParam("target", "The contract the Safe calls")
-  .addOptionalParam(
-    "selector",
-    'Only this function: a 4-byte selector (0xa9059cbb) or a signature ("transfer(address,uint256)"); default any call',
+proposing(
+  task<ChangeArgs & { asset: string; amount: string; fromBlock: number }>(
+    "policy:cap",
+    "Propose a new rolling 24h cap for an asset (lowering is instant; raising waits in the guard's queue)",
   )
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const trusted = addOrRemove(args.action);
-      const safe = addressArg(args.safe, "safe");
-      const target = addressArg(args.target, "target");
-      const selector = args.selector === undefined ? undefined : parseSelector(args.selector, "selector");
-      const call = targetChange(await guardAddress(hre, safe), target, trusted, selector);
-      await proposeCalls(hre, args, safe, [call], ORIGIN);
-    }),
-  );
+    .addParam("safe", "The Safe")
+    .addParam("asset", 'ETH, a token address, or the symbol of a token the Safe caps or capped (e.g. "USDC")')
+    .addParam("amount", "The cap in the asset's units (e.g. 2.5); 0 removes the cap, so every outflow queues")
+    .addOptionalParam("fromBlock", FROM_BLOCK, 0, types.int),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const safe = addressArg(args.safe, "safe");
+    const provider = hre.ethers.provider;
+    const asset = await resolveAsset(provider, args.asset, "asset", () => policyAssets(provider, safe, args.fromBlock));
+    const cap = parseAmount(args.amount, asset, "amount", { allowZero: true });
+    if (!args.json) console.log(`Cap of ${asset.symbol} (${asset.address}) to ${formatAsset(cap, asset)} per 24h\n`);
+    await proposeCalls(hre, args, safe, [capChange(await guardAddress(hre, safe), asset.address, cap)], ORIGIN);
+  }),
+);
 
-task<ChangeArgs & { seconds: number }>(
-  "policy:delay",
-  "Propose the guard's queue delay (lengthening is instant, shortening waits in the queue)",
-)
-  .addParam("safe", "The Safe")
-  .addParam("seconds", "The delay in seconds (3600 .. 2592000, i.e. 1 hour .. 30 days)", undefined, types.int)
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const safe = addressArg(args.safe, "safe");
-      await proposeCalls(hre, args, safe, [delayChange(await guardAddress(hre, safe), args.seconds)], ORIGIN);
-    }),
-  );
+proposing(
+  task<ChangeArgs & { action: string; address: string }>(
+    "policy:recipient",
+    "Propose adding (waits in the guard's queue) or removing (instant) a whitelisted recipient",
+  )
+    .addPositionalParam("action", "add or remove")
+    .addParam("safe", "The Safe")
+    .addParam("address", "The recipient"),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const allowed = addOrRemove(args.action);
+    const safe = addressArg(args.safe, "safe");
+    const recipient = addressArg(args.address, "address");
+    await proposeCalls(hre, args, safe, [recipientChange(await guardAddress(hre, safe), recipient, allowed)], ORIGIN);
+  }),
+);
 
-task<ChangeArgs & { seconds: number }>(
-  "policy:expiry",
-  "Propose how long a ready queued transaction stays executable (shortening is instant, lengthening queues)",
-)
-  .addParam("safe", "The Safe")
-  .addParam("seconds", "The expiry in seconds (3600 .. 2592000, i.e. 1 hour .. 30 days)", undefined, types.int)
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const safe = addressArg(args.safe, "safe");
-      await proposeCalls(hre, args, safe, [expiryChange(await guardAddress(hre, safe), args.seconds)], ORIGIN);
-    }),
-  );
+proposing(
+  task<ChangeArgs & { action: string; target: string; selector?: string }>(
+    "policy:target",
+    "Propose trusting (queued) or untrusting (instant) a call target, for any call or for one selector",
+  )
+    .addPositionalParam("action", "add or remove")
+    .addParam("safe", "The Safe")
+    .addParam("target", "The contract the Safe calls")
+    .addOptionalParam(
+      "selector",
+      'Only this function: a 4-byte selector (0xa9059cbb) or a signature ("transfer(address,uint256)"); default any call',
+    ),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const trusted = addOrRemove(args.action);
+    const safe = addressArg(args.safe, "safe");
+    const target = addressArg(args.target, "target");
+    const selector = args.selector === undefined ? undefined : parseSelector(args.selector, "selector");
+    const call = targetChange(await guardAddress(hre, safe), target, trusted, selector);
+    await proposeCalls(hre, args, safe, [call], ORIGIN);
+  }),
+);
+
+proposing(
+  task<ChangeArgs & { seconds: number }>(
+    "policy:delay",
+    "Propose the guard's queue delay (lengthening is instant, shortening waits in the queue)",
+  )
+    .addParam("safe", "The Safe")
+    .addParam("seconds", "The delay in seconds (3600 .. 2592000, i.e. 1 hour .. 30 days)", undefined, types.int),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const safe = addressArg(args.safe, "safe");
+    await proposeCalls(hre, args, safe, [delayChange(await guardAddress(hre, safe), args.seconds)], ORIGIN);
+  }),
+);
+
+proposing(
+  task<ChangeArgs & { seconds: number }>(
+    "policy:expiry",
+    "Propose how long a ready queued transaction stays executable (shortening is instant, lengthening queues)",
+  )
+    .addParam("safe", "The Safe")
+    .addParam("seconds", "The expiry in seconds (3600 .. 2592000, i.e. 1 hour .. 30 days)", undefined, types.int),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const safe = addressArg(args.safe, "safe");
+    await proposeCalls(hre, args, safe, [expiryChange(await guardAddress(hre, safe), args.seconds)], ORIGIN);
+  }),
+);
 
 task<{ safe: string; fromBlock: number; json: boolean }>(
   "policy:show",

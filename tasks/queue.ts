@@ -4,7 +4,7 @@ import { UserError } from "../lib/errors";
 import { formatAmount, isoTime, table, toJson } from "../lib/format";
 import { cancelCall, guardOf, readQueue, sendQueueCall } from "../lib/guard/queue";
 import { checkChain } from "../lib/signer";
-import { addressArg, HELP, proposeCalls, senderOf, type SignerArgs, userFacing } from "./util";
+import { addressArg, HELP, proposeCalls, senderOf, type SignerArgs, userFacing, proposing } from "./util";
 
 task<{ safe: string; json: boolean }>("queue:list", "List the TreasuryGuard's queue of a Safe, with states and times")
   .addParam("safe", "The Safe")
@@ -59,32 +59,26 @@ task<IdArgs>("queue:execute", "Run a queued transaction once its delay is over (
     }),
   );
 
-task<IdArgs & SignerArgs>(
-  "queue:cancel",
-  "Propose the Safe's cancellation of a queued transaction (a Safe transaction: the owners sign it like any other)",
-)
-  .addParam("safe", "The Safe")
-  .addParam("id", "Queue id (queue:list)", undefined, types.int)
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const safe = addressArg(args.safe, "safe");
-      const { guard, items } = await readQueue(hre.ethers.provider, safe);
-      const item = items[args.id];
-      if (!item)
-        throw new UserError(
-          `Queue item ${args.id} does not exist: the queue has ${items.length} item(s) (queue:list).`,
-        );
-      if (item.state !== "waiting" && item.state !== "ready") {
-        throw new UserError(`Queue item ${args.id} is ${item.state}: only a waiting or ready item can be cancelled.`);
-      }
-      await proposeCalls(hre, args, safe, [cancelCall(guard, args.id)], `queue:cancel ${args.id}`);
-    }),
-  );
+proposing(
+  task<IdArgs & SignerArgs>(
+    "queue:cancel",
+    "Propose the Safe's cancellation of a queued transaction (a Safe transaction: the owners sign it like any other)",
+  )
+    .addParam("safe", "The Safe")
+    .addParam("id", "Queue id (queue:list)", undefined, types.int),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const safe = addressArg(args.safe, "safe");
+    const { guard, items } = await readQueue(hre.ethers.provider, safe);
+    const item = items[args.id];
+    if (!item)
+      throw new UserError(`Queue item ${args.id} does not exist: the queue has ${items.length} item(s) (queue:list).`);
+    if (item.state !== "waiting" && item.state !== "ready") {
+      throw new UserError(`Queue item ${args.id} is ${item.state}: only a waiting or ready item can be cancelled.`);
+    }
+    await proposeCalls(hre, args, safe, [cancelCall(guard, args.id)], `queue:cancel ${args.id}`);
+  }),
+);
 
 task<IdArgs>("queue:veto", "Veto a queued transaction as an owner (enough vetoes cancel it)")
   .addParam("safe", "The Safe")

@@ -18,7 +18,7 @@ import {
   importSignature,
   proposeRejection,
 } from "../lib/safe/workflow";
-import { addressArg, approver, HELP, proposeCalls, signerOf, type SignerArgs, userFacing } from "./util";
+import { addressArg, approver, HELP, proposeCalls, signerOf, type SignerArgs, userFacing, proposing } from "./util";
 
 interface ProposeArgs extends SignerArgs {
   safe: string;
@@ -39,66 +39,62 @@ const erc20 = new Interface([
   "function decimals() view returns (uint8)",
 ]);
 
-task<ProposeArgs>(
-  "safe:propose",
-  "Propose a payment, a call or a CSV of payouts, after showing what it does, and sign it as its first owner",
-)
-  .addParam("safe", "The Safe")
-  .addOptionalParam("to", "Recipient or target (not with --csv)")
-  .addOptionalParam("value", "ETH to send (in ETH, e.g. 1.5)", "0")
-  .addOptionalParam("data", "Calldata for a call (or use --sig and --args)", "0x")
-  .addOptionalParam("sig", 'Function to call, e.g. "approve(address,uint256)" (with --args)')
-  .addOptionalParam("args", "Arguments of --sig: a,b,c or a JSON array; amounts in base units")
-  .addOptionalParam(
-    "operation",
-    "call, or delegatecall (the guard refuses it unless the target is a Safe library)",
-    "call",
+proposing(
+  task<ProposeArgs>(
+    "safe:propose",
+    "Propose a payment, a call or a CSV of payouts, after showing what it does, and sign it as its first owner",
   )
-  .addOptionalParam("token", "ERC20 to transfer instead of ETH (with --amount)")
-  .addOptionalParam("amount", "Token amount in the token's units (e.g. 250.5)")
-  .addOptionalParam("csv", "Payouts file, header token,to,amount (token empty or ETH for ETH), split at a gas bound")
-  .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const safe = addressArg(args.safe, "safe");
-      if (args.csv) {
-        if (args.to || args.token || args.sig)
-          throw new UserError("--csv proposes the file's payments: drop --to, --token and --sig.");
-        await proposePayouts(hre, args, safe, args.csv);
-        return;
-      }
-      if (!args.to) throw new UserError("Give --to (the recipient or target), or --csv with a payouts file.");
-      const to = addressArg(args.to, "to");
-      if (!["call", "delegatecall"].includes(args.operation)) {
-        throw new UserError(`--operation ${args.operation} is not call or delegatecall.`);
-      }
-      if (args.sig && args.data !== "0x") throw new UserError("Give --data or --sig with --args, not both.");
-      if (!/^(\d+(\.\d+)?)$/.test(args.value))
-        throw new UserError(`--value ${args.value} is not an ETH amount like 1.5.`);
-      const data = args.sig ? encodeSignatureCall(args.sig, args.args) : args.data;
-      let transaction: MetaTransactionData = {
-        to,
-        value: parseEther(args.value).toString(),
-        data,
-        operation: args.operation === "delegatecall" ? OperationType.DelegateCall : OperationType.Call,
+    .addParam("safe", "The Safe")
+    .addOptionalParam("to", "Recipient or target (not with --csv)")
+    .addOptionalParam("value", "ETH to send (in ETH, e.g. 1.5)", "0")
+    .addOptionalParam("data", "Calldata for a call (or use --sig and --args)", "0x")
+    .addOptionalParam("sig", 'Function to call, e.g. "approve(address,uint256)" (with --args)')
+    .addOptionalParam("args", "Arguments of --sig: a,b,c or a JSON array; amounts in base units")
+    .addOptionalParam(
+      "operation",
+      "call, or delegatecall (the guard refuses it unless the target is a Safe library)",
+      "call",
+    )
+    .addOptionalParam("token", "ERC20 to transfer instead of ETH (with --amount)")
+    .addOptionalParam("amount", "Token amount in the token's units (e.g. 250.5)")
+    .addOptionalParam("csv", "Payouts file, header token,to,amount (token empty or ETH for ETH), split at a gas bound"),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const safe = addressArg(args.safe, "safe");
+    if (args.csv) {
+      if (args.to || args.token || args.sig)
+        throw new UserError("--csv proposes the file's payments: drop --to, --token and --sig.");
+      await proposePayouts(hre, args, safe, args.csv);
+      return;
+    }
+    if (!args.to) throw new UserError("Give --to (the recipient or target), or --csv with a payouts file.");
+    const to = addressArg(args.to, "to");
+    if (!["call", "delegatecall"].includes(args.operation)) {
+      throw new UserError(`--operation ${args.operation} is not call or delegatecall.`);
+    }
+    if (args.sig && args.data !== "0x") throw new UserError("Give --data or --sig with --args, not both.");
+    if (!/^(\d+(\.\d+)?)$/.test(args.value))
+      throw new UserError(`--value ${args.value} is not an ETH amount like 1.5.`);
+    const data = args.sig ? encodeSignatureCall(args.sig, args.args) : args.data;
+    let transaction: MetaTransactionData = {
+      to,
+      value: parseEther(args.value).toString(),
+      data,
+      operation: args.operation === "delegatecall" ? OperationType.DelegateCall : OperationType.Call,
+    };
+    if (args.token) {
+      if (!args.amount) throw new UserError("--token needs --amount (in the token's units).");
+      const token = addressArg(args.token, "token");
+      const decimals = Number(await new hre.ethers.Contract(token, erc20, hre.ethers.provider).decimals());
+      transaction = {
+        to: token,
+        value: "0",
+        data: erc20.encodeFunctionData("transfer", [to, parseUnits(args.amount, decimals)]),
       };
-      if (args.token) {
-        if (!args.amount) throw new UserError("--token needs --amount (in the token's units).");
-        const token = addressArg(args.token, "token");
-        const decimals = Number(await new hre.ethers.Contract(token, erc20, hre.ethers.provider).decimals());
-        transaction = {
-          to: token,
-          value: "0",
-          data: erc20.encodeFunctionData("transfer", [to, parseUnits(args.amount, decimals)]),
-        };
-      }
-      await proposeCalls(hre, args, safe, [transaction], "safe-treasury-toolkit");
-    }),
-  );
+    }
+    await proposeCalls(hre, args, safe, [transaction], "safe-treasury-toolkit");
+  }),
+);
 
 /** Every row checked first; then one proposal per batch, at consecutive nonces. */
 async function proposePayouts(hre: HardhatRuntimeEnvironment, args: ProposeArgs, safe: string, file: string) {

@@ -1,5 +1,6 @@
 import { HardhatPluginError } from "hardhat/plugins";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { types } from "hardhat/config";
+import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import { createInterface } from "node:readline/promises";
 
 import { UserError } from "../lib/errors";
@@ -105,4 +106,14 @@ export async function proposeCalls(
         ]),
   );
   return result;
+}
+
+/** The arguments of every task that proposes a Safe transaction: --nonce, --signer, --ledger, --yes and --json. */
+export function proposing(definition: ConfigurableTaskDefinition): ConfigurableTaskDefinition {
+  return definition
+    .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
+    .addOptionalParam("signer", HELP.signer)
+    .addFlag("ledger", HELP.ledger)
+    .addFlag("yes", HELP.yes)
+    .addFlag("json", HELP.json);
 }
