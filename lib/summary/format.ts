@@ -31,7 +31,8 @@ export function formatSummary(s: SignerSummary): string {
   if ("unavailable" in s.simulation) out.push(`Simulation: unavailable (${s.simulation.unavailable})`);
   else {
     const sim = s.simulation;
-    out.push(`Simulation (${sim.mode}): ${sim.success ? "succeeds" : `FAILS - ${sim.error}`}, gas ${sim.gasUsed}`);
+    const mode = sim.mode === "accessor" ? "offline, SimulateTxAccessor: success and gas only" : sim.mode;
+    out.push(`Simulation (${mode}): ${sim.success ? "succeeds" : `FAILS - ${sim.error}`}, gas ${sim.gasUsed}`);
     if (sim.events.length) out.push(`  events: ${sim.events.map((e) => e.name).join(", ")}`);
     for (const b of sim.balances)
       out.push(`  ${b.account}: ${b.text ?? `${b.delta > 0n ? "+" : ""}${b.delta} of ${b.asset}`}`);

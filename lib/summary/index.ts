@@ -1,13 +1,15 @@
 import { Contract, getAddress, ZeroAddress } from "ethers";
+import type { Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { formatAmount } from "../format";
 import { describeVerdict, type Verdict } from "../guard/policy";
+import { canonicalAddresses, DEFAULT_SAFE_VERSION, isSafeVersion } from "../safe/canonical";
 import { safeInterface } from "../safe/create";
 import { safeTxHashes } from "../safe/hashes";
 import { decodeCalls, type DecodedCall } from "./decode";
 import { AddressBook } from "./names";
-import { simulate, type Simulation } from "./simulate";
+import { simulate, simulateWithAccessor, type Simulation } from "./simulate";
 import type { SafeTxFields } from "./types";
 import { recipientsOf, warningsFor, type Warning } from "./warnings";
 
@@ -39,8 +41,8 @@ export interface SignerSummary {
 export interface SummaryOptions {
   /** Addresses the Safe paid before (the service's history); without it, "never paid before" is not judged. */
   paidBefore?: Set<string>;
-  /** Run the simulation (default true). */
-  simulate?: boolean;
+  /** Run the simulation (default true); "accessor" runs only the offline SimulateTxAccessor fallback. */
+  simulate?: boolean | "accessor";
 }
 
 /** Builds the summary of a Safe transaction of `safe` on the selected network. Reads only; sends nothing. */
@@ -109,9 +111,19 @@ export async function buildSummary(
     try {
       const accounts = calls.flatMap(recipientsOf);
       const tokens = calls.filter((c) => c.signature && (book.get(c.to)?.kind ?? "token") === "token").map((c) => c.to);
-      const run = await simulate(hre, { safe, tx, owners: owners.slice(0, Number(threshold)), accounts, tokens }, [
-        ...book.interfaces.values(),
-      ]);
+      const decoders = [...book.interfaces.values()];
+      const run =
+        options.simulate === "accessor"
+          ? await accessorSimulation(hre, safe, version, tx, decoders)
+          : await simulate(
+              hre,
+              { safe, tx, owners: owners.slice(0, Number(threshold)), accounts, tokens },
+              decoders,
+            ).catch(
+              // No fork to be had (the RPC refuses, or is offline): Safe's accessor still gives success and gas.
+              (forkError: Error) =>
+                accessorSimulation(hre, safe, version, tx, decoders).catch(() => Promise.reject(forkError)),
+            );
       // Every balance change in the asset's units and symbol, as the signer compares it with the intent.
       for (const b of run.balances) {
         const token = b.asset === ZeroAddress ? { symbol: "ETH", decimals: 18 } : await book.token(b.asset);
@@ -135,6 +147,17 @@ export async function buildSummary(
     simulation,
     hashes: hashesOf(safe, version, chainId, tx),
   };
+}
+
+function accessorSimulation(
+  hre: HardhatRuntimeEnvironment,
+  safe: string,
+  version: string,
+  tx: SafeTxFields,
+  decoders: Interface[],
+) {
+  const accessor = canonicalAddresses(isSafeVersion(version) ? version : DEFAULT_SAFE_VERSION).simulateTxAccessor;
+  return simulateWithAccessor(hre.ethers.provider, safe, accessor, tx, decoders);
 }
 
 /** The EIP-712 hashes of a SafeTx (lib/safe/hashes), as the summary shows them. */

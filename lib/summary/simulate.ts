@@ -1,8 +1,8 @@
-import { BrowserProvider, Contract, Interface, toBeHex, ZeroAddress } from "ethers";
+import { BrowserProvider, Contract, dataSlice, Interface, toBeHex, ZeroAddress } from "ethers";
 import type { Provider } from "ethers";
 import type { EthereumProvider, HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { explainRevert } from "../revert";
+import { explainRevert, revertData } from "../revert";
 import { safeInterface } from "../safe/create";
 import { execSafeTx } from "../safe/prevalidated";
 import type { SafeTxFields } from "./types";
@@ -18,7 +18,8 @@ export interface BalanceChange {
 }
 
 export interface Simulation {
-  mode: "snapshot" | "fork";
+  /** snapshot (in-process chain), fork (an in-process fork of the network), accessor (offline: success and gas). */
+  mode: "snapshot" | "fork" | "accessor";
   success: boolean;
   /** The decoded revert, or the Safe's ExecutionFailure, when success is false. */
   error?: string;
@@ -149,4 +150,48 @@ export function decodeLog(log: { address: string; topics: readonly string[]; dat
     }
   }
   return { address: log.address, name: `unknown event ${log.topics[0]?.slice(0, 10) ?? ""}`, args: [] };
+}
+
+const accessorInterface = new Interface([
+  "function simulate(address to, uint256 value, bytes data, uint8 operation) returns (uint256 estimate, bool success, bytes returnData)",
+]);
+const storageAccessible = new Interface(["function simulateAndRevert(address targetContract, bytes calldataPayload)"]);
+
+/**
+ * The offline fallback: Safe's SimulateTxAccessor run through the Safe's own simulateAndRevert in one eth_call, when
+ * no fork can be made. It runs the inner call as the Safe (no signatures, no guard hooks) and says only whether it
+ * succeeds and how much gas it takes: no events, no balance changes.
+ */
+export async function simulateWithAccessor(
+  provider: Provider,
+  safe: string,
+  accessor: string,
+  tx: Pick<SafeTxFields, "to" | "value" | "data" | "operation">,
+  decoders: Interface[] = [],
+): Promise<Simulation> {
+  const payload = accessorInterface.encodeFunctionData("simulate", [tx.to, tx.value, tx.data, tx.operation]);
+  const data = storageAccessible.encodeFunctionData("simulateAndRevert", [accessor, payload]);
+  let raw: string | undefined;
+  try {
+    await provider.call({ to: safe, data });
+  } catch (error) {
+    raw = revertData(error);
+  }
+  // simulateAndRevert always reverts with abi.encode(delegatecall success, returndata length) ++ returndata.
+  if (!raw || raw.length < 2 + 128) throw new Error("simulateAndRevert did not answer as Safe's StorageAccessible");
+  const delegated = BigInt(dataSlice(raw, 0, 32)) === 1n;
+  if (!delegated) throw new Error("SimulateTxAccessor could not run (is it deployed at its canonical address?)");
+  const [estimate, success, returnData] = accessorInterface.decodeFunctionResult("simulate", dataSlice(raw, 64));
+  return {
+    mode: "accessor",
+    success: success as boolean,
+    error: success
+      ? undefined
+      : returnData === "0x"
+        ? "the call reverts without a reason (e.g. more ETH than the Safe holds)"
+        : explainRevert({ data: returnData as string }, decoders),
+    gasUsed: estimate as bigint,
+    events: [],
+    balances: [],
+  };
 }

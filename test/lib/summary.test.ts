@@ -199,4 +199,29 @@ describe("lib/summary (what a signer sees)", function () {
     // The wrapper's own target (the recovery module) is not warned about as a payment recipient.
     expect(s.warnings.filter((w) => w.code.startsWith("recipient"))).to.deep.equal([]);
   });
+
+  it("falls back to Safe's SimulateTxAccessor offline: success and gas only, and a failing call named", async function () {
+    const f = await loadFixture(fixture);
+    const pay = await buildSummary(hre, f.safeAddress, await fields(f, { to: f.alice.address, value: 1n }), {
+      simulate: "accessor",
+    });
+    expect(pay.simulation).to.deep.include({ mode: "accessor", success: true, events: [], balances: [] });
+    const gas = (pay.simulation as { gasUsed: bigint }).gasUsed;
+    // The accessor measures the inner call alone (an ETH transfer with value: 9,000 and change), not the Safe around it.
+    expect(gas > 9_000n && gas < 30_000n, `gas ${gas}`).to.equal(true);
+    expect(formatSummary(pay)).to.match(/Simulation \(offline, SimulateTxAccessor: success and gas only\): succeeds/);
+    const balance = await hre.ethers.provider.getBalance(f.safeAddress);
+    const tooMuch = await buildSummary(
+      hre,
+      f.safeAddress,
+      await fields(f, { to: f.alice.address, value: balance + 1n }),
+      { simulate: "accessor" },
+    );
+    expect(tooMuch.simulation).to.deep.include({
+      mode: "accessor",
+      success: false,
+      error: "the call reverts without a reason (e.g. more ETH than the Safe holds)",
+    });
+    expect(await hre.ethers.provider.getBalance(f.safeAddress)).to.equal(balance);
+  });
 });
