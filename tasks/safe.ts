@@ -1,11 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
-import { parseEther, parseUnits, Interface } from "ethers";
+import { Interface, parseEther, ZeroAddress } from "ethers";
 import { OperationType, type MetaTransactionData } from "@safe-global/types-kit";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
+import { parseAmount, resolveAsset } from "../lib/assets";
 import { UserError } from "../lib/errors";
+import { policyAssets } from "../lib/guard/read";
 import { keyValues, table, toJson } from "../lib/format";
 import { encodeSignatureCall } from "../lib/calldata";
 import { payoutBatches, payoutTotals, payoutTransactions, readPayouts } from "../lib/payouts";
@@ -34,10 +36,7 @@ interface ProposeArgs extends SignerArgs {
   nonce?: number;
 }
 
-const erc20 = new Interface([
-  "function transfer(address to, uint256 amount)",
-  "function decimals() view returns (uint8)",
-]);
+const erc20 = new Interface(["function transfer(address to, uint256 amount)"]);
 
 proposing(
   task<ProposeArgs>(
@@ -55,7 +54,10 @@ proposing(
       "call, or delegatecall (the guard refuses it unless the target is a Safe library)",
       "call",
     )
-    .addOptionalParam("token", "ERC20 to transfer instead of ETH (with --amount)")
+    .addOptionalParam(
+      "token",
+      "ERC20 to transfer instead of ETH (with --amount): its address, or the symbol of a capped token",
+    )
     .addOptionalParam("amount", "Token amount in the token's units (e.g. 250.5)")
     .addOptionalParam("csv", "Payouts file, header token,to,amount (token empty or ETH for ETH), split at a gas bound"),
 ).setAction(async (args, hre) =>
@@ -84,12 +86,16 @@ proposing(
     };
     if (args.token) {
       if (!args.amount) throw new UserError("--token needs --amount (in the token's units).");
-      const token = addressArg(args.token, "token");
-      const decimals = Number(await new hre.ethers.Contract(token, erc20, hre.ethers.provider).decimals());
+      const provider = hre.ethers.provider;
+      // A symbol only among the tokens the Safe's guard caps: anyone can deploy a token called USDC.
+      const token = await resolveAsset(provider, args.token, "token", () =>
+        policyAssets(provider, safe).catch(() => []),
+      );
+      if (token.address === ZeroAddress) throw new UserError("--token ETH: send ETH with --value instead.");
       transaction = {
-        to: token,
+        to: token.address,
         value: "0",
-        data: erc20.encodeFunctionData("transfer", [to, parseUnits(args.amount, decimals)]),
+        data: erc20.encodeFunctionData("transfer", [to, parseAmount(args.amount, token, "amount")]),
       };
     }
     await proposeCalls(hre, args, safe, [transaction], "safe-treasury-toolkit");

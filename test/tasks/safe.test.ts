@@ -416,4 +416,23 @@ describe("safe:* tasks with the embedded service @service", function () {
     );
     expect(await ethers.provider.getBalance(f.stranger.address)).to.equal(before);
   });
+
+  it("--token takes the symbol of a token the guard caps, in the token's units, and refuses one it does not", async function () {
+    const f = await loadFixture(guarded);
+    const tokenAddress = await f.token.getAddress();
+    const nonce = Number(
+      await (await ethers.getContractAt(["function nonce() view returns (uint256)"], f.safeAddress)).nonce(),
+    );
+    const args = { safe: f.safeAddress, to: f.alice.address, amount: "1.5", signer: f.owners[0].address, nonce };
+    const out = await captured(() => hre.run("safe:propose", { ...args, token: "tst", yes: true, json: true }));
+    const proposed = await api(svc).getTransaction((JSON.parse(out) as { safeTxHash: string }).safeTxHash);
+    expect(proposed.to).to.equal(tokenAddress);
+    expect(f.token.interface.decodeFunctionData("transfer", proposed.data!)).to.deep.equal([
+      f.alice.address,
+      parseEther("1.5"),
+    ]);
+    await expect(hre.run("safe:propose", { ...args, token: "USDC", yes: true, json: true })).to.be.rejectedWith(
+      /--token USDC: unknown token symbol\. Give "ETH" or the token's address; the tokens this Safe's configuration names are .*TST/,
+    );
+  });
 });
