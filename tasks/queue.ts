@@ -3,7 +3,6 @@ import { task, types } from "hardhat/config";
 import { UserError } from "../lib/errors";
 import { formatAmount, isoTime, table, toJson } from "../lib/format";
 import { cancelCall, guardOf, readQueue, sendQueueCall } from "../lib/guard/queue";
-import { checkChain } from "../lib/signer";
 import { addressArg, HELP, proposeCalls, senderOf, type SignerArgs, userFacing, proposing } from "./util";
 
 task<{ safe: string; json: boolean }>("queue:list", "List the TreasuryGuard's queue of a Safe, with states and times")
@@ -88,10 +87,10 @@ task<IdArgs>("queue:veto", "Veto a queued transaction as an owner (enough vetoes
   .addFlag("json", HELP.json)
   .setAction(async (args, hre) =>
     userFacing(async () => {
-      await checkChain(hre);
+      // senderOf checks the chain before anything is sent.
+      const sender = await senderOf(hre, args);
       const safe = addressArg(args.safe, "safe");
       const required = await (await guardOf(hre.ethers.provider, safe)).cancelThreshold(safe);
-      const sender = await senderOf(hre, args);
       await sendQueueCall(hre.ethers.provider, sender, "veto", safe, args.id);
       const item = (await readQueue(hre.ethers.provider, safe)).items[args.id];
       console.log(

@@ -20,7 +20,17 @@ import {
   importSignature,
   proposeRejection,
 } from "../lib/safe/workflow";
-import { addressArg, approver, HELP, proposeCalls, signerOf, type SignerArgs, userFacing, proposing } from "./util";
+import {
+  addressArg,
+  approver,
+  HELP,
+  proposeCalls,
+  signerOf,
+  type SignerArgs,
+  userFacing,
+  proposing,
+  signing,
+} from "./util";
 
 interface ProposeArgs extends SignerArgs {
   safe: string;
@@ -124,23 +134,22 @@ interface HashArgs extends SignerArgs {
   safeTxHash: string;
 }
 
-task<HashArgs>("safe:confirm", "Show a pending transaction, then add your signature")
-  .addPositionalParam("safeTxHash", "The pending transaction")
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const signer = await signerOf(hre, args);
-      const r = await confirmTransaction(hre, args.safeTxHash, signer, approver(args.yes, args.json));
-      console.log(
-        args.json
-          ? toJson({ safeTxHash: args.safeTxHash, confirmations: r.confirmations, threshold: r.threshold })
-          : `Confirmed by ${signer.address}: ${r.confirmations} of ${r.threshold} signatures.`,
-      );
-    }),
-  );
+signing(
+  task<HashArgs>("safe:confirm", "Show a pending transaction, then add your signature").addPositionalParam(
+    "safeTxHash",
+    "The pending transaction",
+  ),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const signer = await signerOf(hre, args);
+    const r = await confirmTransaction(hre, args.safeTxHash, signer, approver(args.yes, args.json));
+    console.log(
+      args.json
+        ? toJson({ safeTxHash: args.safeTxHash, confirmations: r.confirmations, threshold: r.threshold })
+        : `Confirmed by ${signer.address}: ${r.confirmations} of ${r.threshold} signatures.`,
+    );
+  }),
+);
 
 task<HashArgs>("safe:execute", "Execute a pending transaction that has its signatures")
   .addPositionalParam("safeTxHash", "The pending transaction")
@@ -169,35 +178,32 @@ task<HashArgs>("safe:execute", "Execute a pending transaction that has its signa
     }),
   );
 
-task<SignerArgs & { safe: string; nonce: number }>(
-  "safe:reject",
-  "Propose the Safe's rejection of a nonce (a zero-value self-call): once executed, nothing else runs at that nonce",
-)
-  .addParam("safe", "The Safe")
-  .addPositionalParam("nonce", "The nonce to reject (safe:pending lists them)", undefined, types.int)
-  .addOptionalParam("signer", HELP.signer)
-  .addFlag("ledger", HELP.ledger)
-  .addFlag("yes", HELP.yes)
-  .addFlag("json", HELP.json)
-  .setAction(async (args, hre) =>
-    userFacing(async () => {
-      const safe = addressArg(args.safe, "safe");
-      const signer = await signerOf(hre, args);
-      const r = await proposeRejection(
-        hre,
-        { safe, nonce: args.nonce, signer, origin: "safe-treasury-toolkit reject" },
-        approver(args.yes, args.json),
-      );
-      console.log(
-        args.json
-          ? toJson({ safeTxHash: r.safeTxHash, nonce: r.nonce, replaces: r.replaces, summary: r.summary })
-          : `Proposed the rejection of nonce ${r.nonce} as ${r.safeTxHash}` +
-              (r.replaces.length
-                ? `; once executed it replaces ${r.replaces.join(", ")}.`
-                : " (nothing is pending there)."),
-      );
-    }),
-  );
+signing(
+  task<SignerArgs & { safe: string; nonce: number }>(
+    "safe:reject",
+    "Propose the Safe's rejection of a nonce (a zero-value self-call): once executed, nothing else runs at that nonce",
+  )
+    .addParam("safe", "The Safe")
+    .addPositionalParam("nonce", "The nonce to reject (safe:pending lists them)", undefined, types.int),
+).setAction(async (args, hre) =>
+  userFacing(async () => {
+    const safe = addressArg(args.safe, "safe");
+    const signer = await signerOf(hre, args);
+    const r = await proposeRejection(
+      hre,
+      { safe, nonce: args.nonce, signer, origin: "safe-treasury-toolkit reject" },
+      approver(args.yes, args.json),
+    );
+    console.log(
+      args.json
+        ? toJson({ safeTxHash: r.safeTxHash, nonce: r.nonce, replaces: r.replaces, summary: r.summary })
+        : `Proposed the rejection of nonce ${r.nonce} as ${r.safeTxHash}` +
+            (r.replaces.length
+              ? `; once executed it replaces ${r.replaces.join(", ")}.`
+              : " (nothing is pending there)."),
+    );
+  }),
+);
 
 task<{ safe: string; json: boolean }>("safe:pending", "List the Safe's pending transactions and their signatures")
   .addParam("safe", "The Safe")

@@ -108,12 +108,16 @@ export async function proposeCalls(
   return result;
 }
 
-/** The arguments of every task that proposes a Safe transaction: --nonce, --signer, --ledger, --yes and --json. */
-export function proposing(definition: ConfigurableTaskDefinition): ConfigurableTaskDefinition {
+/** The arguments of every task that signs after showing the summary: --signer, --ledger, --yes and --json. */
+export function signing(definition: ConfigurableTaskDefinition): ConfigurableTaskDefinition {
   return definition
-    .addOptionalParam("nonce", HELP.nonce, undefined, types.int)
     .addOptionalParam("signer", HELP.signer)
     .addFlag("ledger", HELP.ledger)
     .addFlag("yes", HELP.yes)
     .addFlag("json", HELP.json);
+}
+
+/** The arguments of every task that proposes a Safe transaction: --nonce and the signing ones. */
+export function proposing(definition: ConfigurableTaskDefinition): ConfigurableTaskDefinition {
+  return signing(definition.addOptionalParam("nonce", HELP.nonce, undefined, types.int));
 }
