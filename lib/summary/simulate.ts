@@ -4,6 +4,7 @@ import type { EthereumProvider, HardhatRuntimeEnvironment } from "hardhat/types"
 
 import { explainRevert, revertData } from "../revert";
 import { safeInterface } from "../safe/create";
+import { openFork } from "../rehearsal/fork";
 import { execSafeTx } from "../safe/prevalidated";
 import type { SafeTxFields } from "./types";
 
@@ -48,7 +49,7 @@ export async function simulate(
   decoders: Interface[] = [],
 ): Promise<Simulation> {
   const inProcess = hre.network.name === "hardhat";
-  const raw: EthereumProvider = inProcess ? hre.network.provider : await forkOf(hre);
+  const raw: EthereumProvider = inProcess ? hre.network.provider : await openFork(hre, networkSource(hre));
   const snapshot = inProcess ? ((await raw.request({ method: "evm_snapshot" })) as string) : undefined;
   try {
     // No response cache: the balances before and after are the same calls, which ethers would answer from its
@@ -65,20 +66,11 @@ export async function simulate(
   }
 }
 
-/** An in-process Hardhat network forking the selected network's RPC at its latest block. */
-async function forkOf(hre: HardhatRuntimeEnvironment): Promise<EthereumProvider> {
-  const network = hre.network.config as { url?: string };
-  if (!network.url) throw new Error(`Network ${hre.network.name} has no RPC URL to fork for the simulation.`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createProvider } = require("hardhat/internal/core/providers/construction") as {
-    createProvider(config: unknown, name: string): Promise<EthereumProvider>;
-  };
-  const chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));
-  const hardhat = { ...hre.config.networks.hardhat, chainId, forking: { url: network.url, enabled: true } };
-  const provider = await createProvider({ ...hre.config, networks: { ...hre.config.networks, hardhat } }, "hardhat");
-  // Hardhat cannot execute calls in the fork block of a chain it has no hardfork history for (EDR #522).
-  await provider.request({ method: "hardhat_mine", params: ["0x1"] });
-  return provider;
+/** The selected network's RPC at its latest block. */
+function networkSource(hre: HardhatRuntimeEnvironment) {
+  const url = (hre.network.config as { url?: string }).url;
+  if (!url) throw new Error(`Network ${hre.network.name} has no RPC URL to fork for the simulation.`);
+  return { url };
 }
 
 async function run(
