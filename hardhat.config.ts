@@ -15,9 +15,10 @@ const env = readEnv();
 if (env.LEDGER_ACCOUNT) require("@nomicfoundation/hardhat-ledger");
 // The OpenZeppelin upgrades plugin (upgrade:proxy, `npm run test:upgrades`) loads only when asked for: with it, every
 // compile runs solc a second time (its namespaced-storage pass on solc >= 0.8.20). HARDHAT_UPGRADES=1, or the
-// upgrade:proxy task on the command line, loads it.
+// upgrade:proxy task or scripts/deploy-vault.ts on the command line, loads it.
 const upgradesPlugin =
-  process.env.HARDHAT_UPGRADES === "1" || process.argv.some((a) => a === "upgrade:proxy" || a === "test:upgrades");
+  process.env.HARDHAT_UPGRADES === "1" ||
+  process.argv.some((a) => a === "upgrade:proxy" || a.endsWith("deploy-vault.ts"));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 if (upgradesPlugin) require("@openzeppelin/hardhat-upgrades");
 // Always asked of solc, so the compiler input (and the compile cache) is the same with or without the plugin, which

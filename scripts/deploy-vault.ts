@@ -3,7 +3,7 @@
  * plugin's manifest (.openzeppelin/<network>.json on a real chain), ready for `upgrade:proxy`:
  *
  *   VAULT_OWNER=0xSafe VAULT_TOKEN=0xToken [VAULT_KIND=transparent] [VAULT_PROXY=0xExisting] \
- *     HARDHAT_UPGRADES=1 npx hardhat run scripts/deploy-vault.ts --network localhost
+ *     npx hardhat run scripts/deploy-vault.ts --network localhost   (loads the upgrades plugin by itself)
  *
  * With VAULT_PROXY naming a vault of the same owner, nothing is deployed (the script can run again).
  */
@@ -31,7 +31,7 @@ async function main() {
       ["implementation", r.implementation],
       ["owner", r.owner],
       ["token", r.token],
-      ["", r.deployed ? "deployed" : "already deployed: kept"],
+      ["status", r.deployed ? "deployed" : "already deployed: kept"],
     ]),
   );
 }
