@@ -13,10 +13,23 @@ const env = readEnv();
 // never touch it; the device signs for LEDGER_ACCOUNT on localhost and remote (lib/signer.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 if (env.LEDGER_ACCOUNT) require("@nomicfoundation/hardhat-ledger");
+// The OpenZeppelin upgrades plugin (upgrade:proxy, `npm run test:upgrades`) loads only when asked for: with it, every
+// compile runs solc a second time (its namespaced-storage pass on solc >= 0.8.20). HARDHAT_UPGRADES=1, or the
+// upgrade:proxy task or scripts/deploy-vault.ts on the command line, loads it.
+const upgradesPlugin =
+  process.env.HARDHAT_UPGRADES === "1" ||
+  process.argv.some((a) => a === "upgrade:proxy" || a.endsWith("deploy-vault.ts"));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+if (upgradesPlugin) require("@openzeppelin/hardhat-upgrades");
+// Always asked of solc, so the compiler input (and the compile cache) is the same with or without the plugin, which
+// adds it: toggling the plugin does not recompile every contract.
+const outputSelection = { "*": { "*": ["storageLayout"] } };
 const ledger = env.LEDGER_ACCOUNT ? { ledgerAccounts: [env.LEDGER_ACCOUNT] } : {};
 const excludedTags = [
   ...(env.FORK_URL ? [] : ["@fork"]),
   ...(process.env.COVERAGE === "1" ? ["@gas"] : []),
+  // The proxy-upgrade suite needs the upgrades plugin: `npm run test:upgrades`.
+  "@upgrades",
   // The embedded service's suite (HTTP, SQLite, child processes) runs on its own: `npm run test:service`.
   "@service",
 ];
@@ -40,7 +53,10 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
 const config: HardhatUserConfig = {
   solidity: {
     compilers: [
-      { version: SOLC_VERSION, settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 10_000 } } },
+      {
+        version: SOLC_VERSION,
+        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 10_000 }, outputSelection },
+      },
     ],
     overrides: {
       // The module's spend paths are its product (they must cost less than Safe's AllowanceModule on every row of
@@ -48,14 +64,14 @@ const config: HardhatUserConfig = {
       // less per direct spend and 650 per relayed one than the legacy pipeline at the same runs.
       "contracts/modules/SpendingLimitModule.sol": {
         version: SOLC_VERSION,
-        settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 10_000 } },
+        settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 10_000 }, outputSelection },
       },
       // The guard is one singleton near EIP-170's 24,576-byte limit: over 25 KB at 10,000 runs, 24.0 KB at 1,500,
       // with the owner transaction's gas unchanged by the setting within 0.3% of the guard's overhead
       // (docs/benchmarks.md).
       "contracts/guards/TreasuryGuard.sol": {
         version: SOLC_VERSION,
-        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 } },
+        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
       },
     },
   },

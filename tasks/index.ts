@@ -8,3 +8,4 @@ import "./info";
 import "./recovery";
 import "./policy";
 import "./allowance";
+import "./proxy";
