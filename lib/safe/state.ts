@@ -43,7 +43,13 @@ export interface SafeState {
 
 export class NotASafeError extends UserError {}
 
-async function slotAddress(provider: Provider, address: string, slot: string, blockTag: BlockTag): Promise<string> {
+/** The address held in the low 20 bytes of a storage slot (Safe's config slots, ERC-1967 proxy slots). */
+export async function slotAddress(
+  provider: Provider,
+  address: string,
+  slot: string,
+  blockTag: BlockTag = "latest",
+): Promise<string> {
   const value = await provider.getStorage(address, slot, blockTag);
   return getAddress(dataSlice(value, 12));
 }

@@ -5,32 +5,28 @@ import { SENTINEL } from "../safe/state";
 
 /** The zod building blocks of the parameters schema: addresses, accounts, durations, amounts, uniqueness. */
 
-export const address = z.string().superRefine((value, ctx) => {
-  if (!isAddress(value)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not an address (0x + 40 hex digits)` });
-  } else if (!isLowerOrChecksummed(value)) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      message: `"${value}" has a bad checksum: did you mean ${getAddress(value)}?`,
-    });
-  } else if ([ZeroAddress, SENTINEL].includes(getAddress(value))) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${value} cannot be an owner (reserved by Safe)` });
-  }
-});
+/**
+ * An address checked as users type them (checksummed or all-lowercase, with the checksummed form suggested), then
+ * refused by `refuse` (a message) when its role forbids it.
+ */
+function checkedAddress(refuse: (address: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = !isAddress(value)
+      ? `"${value}" is not an address (0x + 40 hex digits)`
+      : !isLowerOrChecksummed(value)
+        ? `"${value}" has a bad checksum: did you mean ${getAddress(value)}?`
+        : refuse(getAddress(value));
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
+}
+
+/** An owner (or guardian): not the zero address nor Safe's sentinel. */
+export const address = checkedAddress((a) =>
+  [ZeroAddress, SENTINEL].includes(a) ? `${a} cannot be an owner (reserved by Safe)` : undefined,
+);
 
 /** Any account (recipient, token, target): checksummed or all-lowercase, not the zero address. */
-export const account = z.string().superRefine((value, ctx) => {
-  if (!isAddress(value)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not an address (0x + 40 hex digits)` });
-  } else if (!isLowerOrChecksummed(value)) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      message: `"${value}" has a bad checksum: did you mean ${getAddress(value)}?`,
-    });
-  } else if (getAddress(value) === ZeroAddress) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "the zero address is not allowed here" });
-  }
-});
+export const account = checkedAddress((a) => (a === ZeroAddress ? "the zero address is not allowed here" : undefined));
 
 export const seconds = (what: string) =>
   z

@@ -5,6 +5,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { resolve } from "node:path";
 
 import { UserError } from "../errors";
+import { slotAddress } from "../safe/state";
 import type { OwnerSigner } from "../signer";
 import { proposeTransaction, type Approve, type Proposed } from "../safe/workflow";
 
@@ -27,11 +28,6 @@ export const proxyUpgradeInterface = new Interface([
   "function upgradeToAndCall(address newImplementation, bytes data) payable",
   "function owner() view returns (address)",
 ]);
-
-async function slotAddress(provider: Provider, proxy: string, slot: string): Promise<string> {
-  const word = await provider.getStorage(proxy, slot);
-  return getAddress(`0x${word.slice(-40)}`);
-}
 
 /** The implementation in the proxy's ERC-1967 slot (the zero address when there is none). */
 export async function implementationOf(provider: Provider, proxy: string): Promise<string> {

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { DAY } from "../../lib/format";
 import { readQueue } from "../../lib/guard/queue";
 import {
   adminOf,
@@ -30,7 +31,6 @@ const ERC1967Proxy = JSON.parse(
     "utf8",
   ),
 ) as { abi: unknown[]; bytecode: string };
-const DAY = 86_400;
 const CHECK = "scripts/checks/vault-v2.ts";
 
 /** upgrade:proxy with the OpenZeppelin upgrades plugin (HARDHAT_UPGRADES=1: `npm run test:upgrades`). */
