@@ -9,3 +9,4 @@ import "./recovery";
 import "./policy";
 import "./allowance";
 import "./proxy";
+import "./rehearse";

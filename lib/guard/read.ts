@@ -9,6 +9,7 @@ import { toJson } from "../format";
 import { canonicalAddresses, SAFE_VERSIONS } from "../safe/canonical";
 import { treasuryGuardInterface, treasuryGuardViews } from "./install";
 import type { QueueStateName } from "./policy";
+import { policyConfiguration } from "./compare";
 import { guardOf, readQueue, type QueueItem } from "./queue";
 
 /**
@@ -254,8 +255,6 @@ export async function readPolicy(provider: Provider, safe: string, fromBlock = 0
   };
 }
 
-const byAddress = (a: string, b: string) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1);
-
 /**
  * The policy as a part of `safe:info` (lib/info InfoPart): what `--check` compares (caps per asset in base units,
  * recipients, targets as "target" or "target:selector", delay, expiry, recovery module, off-chain signatures), and
@@ -272,22 +271,8 @@ export async function policyInfo(
     if (error instanceof UserError) return {};
     throw error;
   }
-  const allowed = view.recipients.filter((r) => r.allowed).map((r) => r.address);
-  const trusted = view.targets
-    .filter((t) => t.trusted)
-    .map((t) => (t.selector ? `${t.target}:${t.selector}` : t.target));
   return {
-    configuration: {
-      policy: {
-        delay: view.delay,
-        expiry: view.expiry,
-        recoveryModule: view.recoveryModule,
-        offchainSignatures: view.offchainSignatures,
-        caps: Object.fromEntries(view.caps.filter((c) => c.cap > 0n).map((c) => [c.asset, c.cap.toString()])),
-        recipients: allowed.sort(byAddress),
-        targets: trusted.sort(byAddress),
-      },
-    },
+    configuration: { policy: policyConfiguration(view) },
     state: {
       capacity: view.caps.map((c) => ({
         asset: c.asset,

@@ -8,6 +8,11 @@ export interface ForkSource {
   url: string;
   /** The block to fork at; the latest when unset. */
   blockNumber?: number;
+  /**
+   * The fork's chain id; the source's when unset. A drill sets another one, so nothing signed on the fork (Safe
+   * transaction hashes bind the chain id) can ever be replayed on the real chain.
+   */
+  chainId?: number;
 }
 
 /**
@@ -23,7 +28,8 @@ export function forkSourceOf(hre: HardhatRuntimeEnvironment, blockNumber?: numbe
 
 /**
  * A new in-process Hardhat network forking `source`: a private copy of the chain that nothing is ever sent from.
- * Its chain id is the source's, so Safe transaction hashes and EIP-712 domains match the real chain's.
+ * Its chain id is the source's (unless `source.chainId` says otherwise), so Safe transaction hashes and EIP-712
+ * domains match the real chain's.
  */
 export async function openFork(hre: HardhatRuntimeEnvironment, source: ForkSource): Promise<EthereumProvider> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -48,7 +54,7 @@ export async function openFork(hre: HardhatRuntimeEnvironment, source: ForkSourc
     enabled: true,
     ...(source.blockNumber ? { blockNumber: source.blockNumber } : {}),
   };
-  const hardhat = { ...hre.config.networks.hardhat, chainId, forking };
+  const hardhat = { ...hre.config.networks.hardhat, chainId: source.chainId ?? chainId, forking };
   const provider = await createProvider({ ...hre.config, networks: { ...hre.config.networks, hardhat } }, "hardhat");
   // Hardhat cannot execute calls in the fork block of a chain it has no hardfork history for (EDR #522).
   await provider.request({ method: "hardhat_mine", params: ["0x1"] });
