@@ -21,5 +21,12 @@ export async function serveChain(hre: HardhatRuntimeEnvironment): Promise<{ url:
   const { JsonRpcServer } = await import("hardhat/internal/hardhat-network/jsonrpc/server");
   const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
   const { port } = await server.listen();
-  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      // A fork of this chain (a rehearsal) keeps its HTTP connections alive; close them, or close() waits forever.
+      (server as unknown as { _httpServer: import("node:http").Server })._httpServer.closeAllConnections();
+      await server.close();
+    },
+  };
 }
