@@ -10,3 +10,4 @@ import "./policy";
 import "./allowance";
 import "./proxy";
 import "./rehearse";
+import "./upgrade";

@@ -19,8 +19,11 @@ export const INVARIANTS = {
     "the TreasuryGuard stays installed (transaction guard, module guard, module) unless its removal ran through the queue",
   "owners-unchanged": "owners and threshold change only as the transaction's own owner calls say",
   "no-unannounced-outflow": "no asset leaves the Safe beyond what its decoded calls announce",
-  "pending-signatures-valid": "the Safe transaction hashes of the later pending proposals are unchanged",
+  "pending-signatures-valid": "the pending proposals hash as they did: signatures collected for them stay valid",
   expect: "what the team's --expect file states",
+  "policy-carried-over": "the policy read back from the new guard equals the old guard's",
+  "safe-upgraded":
+    "the Safe ends on the target version's canonical singleton with guard, module guard and policy intact",
 } as const;
 export type InvariantName = keyof typeof INVARIANTS;
 

@@ -182,7 +182,8 @@ export async function rehearse(
     checks.push({
       name: "pending-signatures-valid",
       ok: moved.length === 0,
-      detail: moved.join("; ") || `${options.later.length} later proposal(s) keep their hashes and signatures`,
+      detail:
+        moved.join("; ") || `${options.later.length} pending proposal(s) keep their hashes, and so their signatures`,
     });
   }
   if (options.expect) {

@@ -3,6 +3,7 @@ import { parseEther } from "ethers";
 import hre, { ethers } from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
+import type { SafeVersion } from "../../lib/safe/canonical";
 import { toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, parseTreasuryParams } from "../../lib/treasury";
 import type { TxService } from "../../service";
@@ -54,9 +55,9 @@ export async function json<T = Record<string, unknown>>(task: string, args: Reco
  * the TreasuryGuard with an ETH cap of 10 and a TST cap of 1000, alice (#5) whitelisted, delay 1 day; the
  * SpendingLimitModule with `granted` (#6) allowed 2 ETH per day, paying the guard's recipients. Funded with 100 ETH
  * and 10,000 TST. Each test takes its own salt: the embedded service keeps proposals across chain snapshots, so a
- * Safe address is never reused.
+ * Safe address is never reused. `safeVersion` 1.4.1 makes a Safe to migrate.
  */
-export async function guardedTreasury(saltNonce: number, token: string) {
+export async function guardedTreasury(saltNonce: number, token: string, safeVersion: SafeVersion = "1.5.0") {
   await bootstrapSafeContracts(hre);
   const signers = await ethers.getSigners();
   const owners = signers.slice(0, 3);
@@ -66,6 +67,7 @@ export async function guardedTreasury(saltNonce: number, token: string) {
       owners: owners.map((o) => o.address),
       threshold: 2,
       saltNonce: String(saltNonce),
+      safeVersion,
       guard: {
         caps: [
           { asset: "ETH", amount: "10" },
