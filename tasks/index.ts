@@ -11,3 +11,4 @@ import "./allowance";
 import "./proxy";
 import "./rehearse";
 import "./upgrade";
+import "./drill";

@@ -13,16 +13,29 @@ import {
 } from "../lib/rehearsal";
 import { addressArg, HELP, userFacing } from "./util";
 
-/** Prints a rehearsal or drill report (markdown, or --json), files it with --out, and fails on a broken invariant. */
-export function deliver(report: RehearsalReport, args: { json: boolean; out?: string }, title: string): void {
-  const markdown = formatRehearsal(report, title);
+/**
+ * Prints a rehearsal or drill report (markdown, or --json), files it with --out (markdown, or JSON with --json), and
+ * fails the command with `failure` when the report did not pass.
+ */
+export function deliverReport(
+  report: { ok: boolean },
+  markdown: string,
+  args: { json: boolean; out?: string },
+  failure: string,
+): void {
   if (args.out) writeFileSync(args.out, args.json ? toJson(report) + "\n" : markdown);
   console.log(args.json ? toJson(report) : markdown);
-  if (!report.ok) {
-    throw new UserError(
-      `${title} failed: broken invariant(s) ${brokenInvariants(report).join(", ")} (see the report above).`,
-    );
-  }
+  if (!report.ok) throw new UserError(failure);
+}
+
+/** deliverReport for a rehearsal: the failure names the broken invariants. */
+export function deliver(report: RehearsalReport, args: { json: boolean; out?: string }, title: string): void {
+  deliverReport(
+    report,
+    formatRehearsal(report, title),
+    args,
+    `${title} failed: broken invariant(s) ${brokenInvariants(report).join(", ")} (see the report above).`,
+  );
 }
 
 interface RehearseArgs {

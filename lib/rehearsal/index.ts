@@ -8,3 +8,5 @@ export * from "./observe";
 export * from "./pending";
 export * from "./rehearse";
 export * from "./report";
+export * from "./drill";
+export * from "./signing-drill";
