@@ -19,6 +19,7 @@ const PARAMS = readTreasuryParams("deploy/parameters/full.json");
 /** The drills on a fork of the in-process chain (FORK_URL is its RPC), so the signing drill's chain id differs. */
 describe("drill:keyloss and drill:signing", function () {
   hermetic();
+  let previousForkUrl: string | undefined;
   let rpc: Awaited<ReturnType<typeof rpcServer>>;
   let dir: string;
   let salt = 31400001n;
@@ -26,11 +27,13 @@ describe("drill:keyloss and drill:signing", function () {
   before(async function () {
     await bootstrapSafeContracts(hre);
     rpc = await rpcServer();
+    previousForkUrl = process.env.FORK_URL;
     process.env.FORK_URL = rpc.url;
     dir = mkdtempSync(join(tmpdir(), "drills-"));
   });
   after(async function () {
-    delete process.env.FORK_URL;
+    if (previousForkUrl === undefined) delete process.env.FORK_URL;
+    else process.env.FORK_URL = previousForkUrl;
     await rpc.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -21,15 +21,18 @@ type Report = RehearsalReport & { steps: { balances: { account: string; asset: s
  */
 describe("safe:rehearse with the embedded service @service", function () {
   hermetic();
+  let previousForkUrl: string | undefined;
   const ctx = withEmbeddedService();
   let dir: string;
 
   before(function () {
     dir = mkdtempSync(join(tmpdir(), "rehearse-"));
+    previousForkUrl = process.env.FORK_URL;
     process.env.FORK_URL = ctx.rpcUrl;
   });
   after(function () {
-    delete process.env.FORK_URL;
+    if (previousForkUrl === undefined) delete process.env.FORK_URL;
+    else process.env.FORK_URL = previousForkUrl;
     rmSync(dir, { recursive: true, force: true });
   });
 

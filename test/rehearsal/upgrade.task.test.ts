@@ -22,12 +22,15 @@ interface Upgraded {
  */
 describe("upgrade:guard and upgrade:safe @service", function () {
   hermetic();
+  let previousForkUrl: string | undefined;
   const ctx = withEmbeddedService();
   before(function () {
+    previousForkUrl = process.env.FORK_URL;
     process.env.FORK_URL = ctx.rpcUrl;
   });
   after(function () {
-    delete process.env.FORK_URL;
+    if (previousForkUrl === undefined) delete process.env.FORK_URL;
+    else process.env.FORK_URL = previousForkUrl;
   });
 
   const upgrade = async (name: string, args: Record<string, unknown>) =>
