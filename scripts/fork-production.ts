@@ -14,7 +14,7 @@
  *   npx hardhat run scripts/fork-production.ts --network localhost
  */
 import hre from "hardhat";
-import { parseEther, ZeroAddress } from "ethers";
+import { parseEther } from "ethers";
 import { readFileSync, writeFileSync } from "node:fs";
 
 import { bootstrapSafeContracts } from "../lib/bootstrap";
@@ -107,7 +107,8 @@ async function pendingForRehearsal() {
       yes,
     );
     // n+1: the example vault's upgrade to V2, its layout validated by the upgrades plugin (HARDHAT_UPGRADES=1).
-    const vault = await deployVault(hre, { owner: guarded.address, token: ZeroAddress });
+    const budget = await hre.ethers.deployContract("TestERC20");
+    const vault = await deployVault(hre, { owner: guarded.address, token: await budget.getAddress() });
     await proposeProxyUpgrade(
       hre,
       { safe: guarded.address, proxy: vault.proxy, contract: "TreasuryVaultV2", signer: proposer },
