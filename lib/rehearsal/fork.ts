@@ -16,14 +16,25 @@ export interface ForkSource {
 }
 
 /**
- * The chain a rehearsal or drill forks: FORK_URL when set, else the selected network's RPC. On the in-process
- * `hardhat` network without FORK_URL there is nothing to fork: undefined, and callers work on a snapshot instead.
+ * The chain a rehearsal or drill forks: FORK_URL when set, else the selected network's RPC. Undefined, and callers
+ * work on a snapshot instead, on the in-process `hardhat` network when there is nothing to fork, or when that
+ * network is itself already the fork of that URL at that block (hardhat.config.ts forks FORK_URL): a snapshot of it
+ * holds the same state, and whatever was done on it since.
  */
 export function forkSourceOf(hre: HardhatRuntimeEnvironment, blockNumber?: number): ForkSource | undefined {
   const env = readEnv();
   const url = env.FORK_URL ?? (hre.network.config as { url?: string }).url;
   if (!url) return undefined;
-  return { url, blockNumber: blockNumber ?? env.FORK_BLOCK_NUMBER };
+  const block = blockNumber ?? env.FORK_BLOCK_NUMBER;
+  if (hre.network.name === "hardhat") {
+    const forking = (
+      hre.config.networks.hardhat as { forking?: { url?: string; enabled?: boolean; blockNumber?: number } }
+    ).forking;
+    if (forking?.enabled !== false && forking?.url === url && (block === undefined || block === forking.blockNumber)) {
+      return undefined;
+    }
+  }
+  return { url, blockNumber: block };
 }
 
 /**

@@ -1,10 +1,11 @@
 import SafeApiKit from "@safe-global/api-kit";
+import { generateTypedData } from "@safe-global/protocol-kit";
 import { concat, getAddress, TypedDataEncoder, zeroPadValue } from "ethers";
-import type { Provider, Signer } from "ethers";
+import type { Provider, Signer, TypedDataDomain, TypedDataField } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { UserError } from "../errors";
-import { safeTxHashes } from "../safe/hashes";
+import { safeTxData, safeTxHashes } from "../safe/hashes";
 import { safeInterface } from "../safe/create";
 import { safeTxFields, safeTxOf } from "../safe/prevalidated";
 import { readSafeState } from "../safe/state";
@@ -23,21 +24,6 @@ export function drillChainId(real: bigint): number {
   const id = 0x5afed11;
   return BigInt(id) === real ? id + 1 : id;
 }
-
-const SAFE_TX_TYPES = {
-  SafeTx: [
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "data", type: "bytes" },
-    { name: "operation", type: "uint8" },
-    { name: "safeTxGas", type: "uint256" },
-    { name: "baseGas", type: "uint256" },
-    { name: "gasPrice", type: "uint256" },
-    { name: "gasToken", type: "address" },
-    { name: "refundReceiver", type: "address" },
-    { name: "nonce", type: "uint256" },
-  ],
-};
 
 export interface SigningDrillOptions {
   safe: string;
@@ -91,8 +77,16 @@ export async function signingDrill(hre: HardhatRuntimeEnvironment, options: Sign
       .slice(0, state.threshold - participants.length);
 
     const tx = safeTxOf({ to: safe }, state.nonce);
-    const domain = { chainId: chain.chainId, verifyingContract: safe };
-    const message = { ...tx, nonce: tx.nonce };
+    // protocol-kit's typed data, as every owner's wallet signs it (the types are never re-declared here).
+    const typed = generateTypedData({
+      safeAddress: safe,
+      safeVersion: state.version,
+      chainId: chain.chainId,
+      data: safeTxData(tx),
+    });
+    const domain = { ...typed.domain, chainId: chain.chainId } as TypedDataDomain;
+    const types = { SafeTx: (typed.types as unknown as Record<string, TypedDataField[]>).SafeTx };
+    const message = typed.message as Record<string, unknown>;
     const hashes = safeTxHashes(safe, state.version, chain.chainId, tx);
     const [onChain] = safeInterface("1.5.0").decodeFunctionResult(
       "getTransactionHash",
@@ -101,7 +95,7 @@ export async function signingDrill(hre: HardhatRuntimeEnvironment, options: Sign
         data: safeInterface("1.5.0").encodeFunctionData("getTransactionHash", [...safeTxFields(tx), tx.nonce]),
       }),
     ) as unknown as [string];
-    const typedHash = TypedDataEncoder.hash(domain, SAFE_TX_TYPES, message);
+    const typedHash = TypedDataEncoder.hash(domain, types, message);
     step(
       "hashes",
       onChain === hashes.hash && typedHash === hashes.hash,
@@ -127,12 +121,12 @@ export async function signingDrill(hre: HardhatRuntimeEnvironment, options: Sign
       safeTransactionData: data,
       safeTxHash: hashes.hash,
       senderAddress: proposer.address,
-      senderSignature: await proposer.signer.signTypedData(domain, SAFE_TX_TYPES, message),
+      senderSignature: await proposer.signer.signTypedData(domain, types, message),
       origin: "drill:signing",
     });
     step("propose", true, `${proposer.address} signed (EIP-712) and proposed it; the service accepted the signature`);
     for (const c of confirmers) {
-      await api.confirmTransaction(hashes.hash, await c.signer.signTypedData(domain, SAFE_TX_TYPES, message));
+      await api.confirmTransaction(hashes.hash, await c.signer.signTypedData(domain, types, message));
       step("confirm", true, `${c.address} signed and confirmed; the service accepted the signature`);
     }
     for (const owner of standIns) {

@@ -11,7 +11,7 @@ import { execSafeTx } from "../../lib/safe/prevalidated";
 import { erc20 } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
 import { api } from "../service/helpers";
-import { captured, guardedTreasury, withEmbeddedService } from "../tasks/helpers";
+import { captured, guardedTreasury, proposePayment, withEmbeddedService } from "../tasks/helpers";
 
 type Report = RehearsalReport & { steps: { balances: { account: string; asset: string; delta: string }[] }[] };
 
@@ -42,10 +42,8 @@ describe("safe:rehearse with the embedded service @service", function () {
   it("rehearses every pending proposal in nonce order, the delayed one through the queue, as announced", async function () {
     const tst = await ethers.deployContract("TestERC20");
     const t = await guardedTreasury(31200001, await tst.getAddress());
-    const propose = (to: string, value: string) =>
-      hre.run("safe:propose", { safe: t.safe, to, value, signer: t.owners[0].address, yes: true, json: true });
-    await captured(() => propose(t.alice.address, "1")); // within the policy: instant
-    await captured(() => propose(t.bob.address, "2")); // not whitelisted: the guard's queue wrapper
+    await proposePayment(t.safe, t.alice.address, "1", t.owners[0].address); // within the policy: instant
+    await proposePayment(t.safe, t.bob.address, "2", t.owners[0].address); // not whitelisted: the queue wrapper
     const expectFile = join(dir, "expect.json");
     writeFileSync(
       expectFile,
@@ -96,16 +94,7 @@ describe("safe:rehearse with the embedded service @service", function () {
   it("fails with the invariant named when an expectation is not met", async function () {
     const tst = await ethers.deployContract("TestERC20");
     const t = await guardedTreasury(31200002, await tst.getAddress());
-    await captured(() =>
-      hre.run("safe:propose", {
-        safe: t.safe,
-        to: t.alice.address,
-        value: "1",
-        signer: t.owners[0].address,
-        yes: true,
-        json: true,
-      }),
-    );
+    await proposePayment(t.safe, t.alice.address, "1", t.owners[0].address);
     const expectFile = join(dir, "wrong.json");
     writeFileSync(expectFile, JSON.stringify({ balances: [{ account: t.alice.address, asset: "ETH", change: "+5" }] }));
     await expect(

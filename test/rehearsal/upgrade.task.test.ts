@@ -9,7 +9,7 @@ import { readSafeState } from "../../lib/safe/state";
 import { time } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
 import { api } from "../service/helpers";
-import { captured, confirmAndExecute, guardedTreasury, withEmbeddedService } from "../tasks/helpers";
+import { captured, confirmAndExecute, guardedTreasury, proposePayment, withEmbeddedService } from "../tasks/helpers";
 
 interface Upgraded {
   rehearsal: RehearsalReport;
@@ -73,16 +73,7 @@ describe("upgrade:guard and upgrade:safe @service", function () {
     const guard = await t.guard.getAddress();
     const before = policyConfiguration(await readPolicy(ethers.provider, t.safe));
     // A payment already pending: rehearsed first, and its signature must still be valid on the migrated Safe.
-    await captured(() =>
-      hre.run("safe:propose", {
-        safe: t.safe,
-        to: t.alice.address,
-        value: "1",
-        signer: t.owners[0].address,
-        yes: true,
-        json: true,
-      }),
-    );
+    await proposePayment(t.safe, t.alice.address, "1", t.owners[0].address);
 
     const result = await upgrade("upgrade:safe", { safe: t.safe, signer: t.owners[0].address });
     const upgraded = result.rehearsal.checks.find((c) => c.name === "safe-upgraded")!;
@@ -113,16 +104,7 @@ describe("upgrade:guard and upgrade:safe @service", function () {
     const tst = await ethers.deployContract("TestERC20");
     const t = await guardedTreasury(31300003, await tst.getAddress());
     // 500 ETH from a Safe holding 100: queued (over the cap), and its queued call can never run.
-    await captured(() =>
-      hre.run("safe:propose", {
-        safe: t.safe,
-        to: t.alice.address,
-        value: "500",
-        signer: t.owners[0].address,
-        yes: true,
-        json: true,
-      }),
-    );
+    await proposePayment(t.safe, t.alice.address, "500", t.owners[0].address);
     const next = await (await ethers.deployContract("TreasuryGuard")).getAddress();
     await expect(
       captured(() => hre.run("upgrade:guard", { safe: t.safe, to: next, signer: t.owners[0].address, yes: true })),

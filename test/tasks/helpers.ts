@@ -110,3 +110,8 @@ export async function confirmAndExecute(svc: TxService, safe: string, second: st
   await captured(() => hre.run("safe:execute", { safeTxHash: pending.safeTxHash, signer: second, json: true }));
   return pending;
 }
+
+/** `safe:propose` of an ETH payment (`value` in ETH) by the owner `signer`, output swallowed. */
+export async function proposePayment(safe: string, to: string, value: string, signer: string) {
+  await captured(() => hre.run("safe:propose", { safe, to, value, signer, yes: true, json: true }));
+}
