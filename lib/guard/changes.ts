@@ -2,6 +2,7 @@ import type { MetaTransactionData } from "@safe-global/types-kit";
 import { id } from "ethers";
 
 import { UserError } from "../errors";
+import { GUARD_LIMITS } from "../limits";
 import { treasuryGuardInterface } from "./install";
 
 /**
@@ -12,7 +13,7 @@ import { treasuryGuardInterface } from "./install";
  */
 
 /** TreasuryGuard.MIN_DELAY / MAX_DELAY, also MIN_EXPIRY / MAX_EXPIRY (1 hour .. 30 days). */
-export const POLICY_SECONDS = { min: 3600, max: 30 * 86400 } as const;
+export const POLICY_SECONDS = { min: GUARD_LIMITS.minDelay, max: GUARD_LIMITS.maxDelay } as const;
 
 const call = (guard: string, data: string): MetaTransactionData => ({ to: guard, value: "0", data });
 

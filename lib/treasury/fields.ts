@@ -1,6 +1,7 @@
 import { getAddress, isAddress, parseUnits, ZeroAddress } from "ethers";
 import { z } from "zod";
 
+import { GUARD_LIMITS } from "../limits";
 import { SENTINEL } from "../safe/state";
 
 /** The zod building blocks of the parameters schema: addresses, accounts, durations, amounts, uniqueness. */
@@ -32,8 +33,8 @@ export const seconds = (what: string) =>
   z
     .number({ invalid_type_error: "must be a number of seconds" })
     .int("must be a whole number of seconds")
-    .min(3600, `${what} must be at least 3600 seconds (1 hour)`)
-    .max(30 * 86400, `${what} must be at most 2592000 seconds (30 days)`);
+    .min(GUARD_LIMITS.minDelay, `${what} must be at least ${GUARD_LIMITS.minDelay} seconds (1 hour)`)
+    .max(GUARD_LIMITS.maxDelay, `${what} must be at most ${GUARD_LIMITS.maxDelay} seconds (30 days)`);
 
 /** Reports every repeat of a key in a list, naming both positions. */
 export function checkUnique<T>(

@@ -15,6 +15,7 @@ import {
   seconds,
   TokenAmount,
 } from "./fields";
+import { RECOVERY_LIMITS as R } from "../limits";
 import { DEFAULT_SAFE_VERSION, SAFE_VERSIONS, type SafeVersion } from "../safe/canonical";
 
 /** The example treasury (2-of-3 on Hardhat's first three accounts) used by the demo and the fork rehearsal. */
@@ -55,20 +56,23 @@ const SpendingLimitSchema = z
 /** Guardians and inactivity (RecoveryModule). */
 const RecoverySchema = z
   .object({
-    guardians: z.array(account).min(1, "give at least one guardian").max(32, "at most 32 guardians"),
+    guardians: z
+      .array(account)
+      .min(1, "give at least one guardian")
+      .max(R.maxGuardians, `at most ${R.maxGuardians} guardians`),
     threshold: z.number().int("must be a whole number"),
     inactivityPeriod: z
       .number()
       .int()
       .refine(
-        (v) => v === 0 || (v >= 86400 && v <= 3650 * 86400),
+        (v) => v === 0 || (v >= R.minInactivityPeriod && v <= R.maxInactivityPeriod),
         "must be 0 (social recovery) or 1 to 3650 days, in seconds",
       ),
     recoveryDelay: z
       .number()
       .int()
-      .min(3600, "must be at least 3600 seconds (1 hour)")
-      .max(365 * 86400, "must be at most 365 days, in seconds"),
+      .min(R.minRecoveryDelay, `must be at least ${R.minRecoveryDelay} seconds (1 hour)`)
+      .max(R.maxRecoveryDelay, "must be at most 365 days, in seconds"),
   })
   .strict()
   .superRefine((r, ctx) => {

@@ -4,7 +4,8 @@ import { getAddress, isAddress } from "ethers";
 
 import { addressListArg, durationArg, listArg, sortAddresses } from "../../args";
 import { UserError } from "../../errors";
-import { DAY, formatDuration } from "../../format";
+import { RECOVERY_LIMITS } from "../../limits";
+import { formatDuration } from "../../format";
 import type { RecoveryApproval } from "./approvals";
 import type { RecoveryConfigInput } from "./plan";
 
@@ -13,14 +14,7 @@ import type { RecoveryConfigInput } from "./plan";
  * input is refused before anything is signed.
  */
 
-export const RECOVERY_BOUNDS = {
-  maxGuardians: 32,
-  maxOwners: 32,
-  minInactivityPeriod: DAY,
-  maxInactivityPeriod: 3650 * DAY,
-  minRecoveryDelay: 3600,
-  maxRecoveryDelay: 365 * DAY,
-} as const;
+export const RECOVERY_BOUNDS = RECOVERY_LIMITS;
 
 export function checkGuardians(guardians: string[], threshold: number, safe: string): void {
   if (guardians.length > RECOVERY_BOUNDS.maxGuardians) {
