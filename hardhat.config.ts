@@ -73,6 +73,27 @@ const config: HardhatUserConfig = {
         version: SOLC_VERSION,
         settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
       },
+      // Its abstract bases (contracts/guards/base/) are compiled in the same job: the same settings for each.
+      "contracts/guards/base/TreasuryGuardStorage.sol": {
+        version: SOLC_VERSION,
+        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
+      },
+      "contracts/guards/base/GuardLedger.sol": {
+        version: SOLC_VERSION,
+        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
+      },
+      "contracts/guards/base/GuardClassifier.sol": {
+        version: SOLC_VERSION,
+        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
+      },
+      "contracts/guards/base/GuardPolicy.sol": {
+        version: SOLC_VERSION,
+        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
+      },
+      "contracts/guards/base/GuardQueue.sol": {
+        version: SOLC_VERSION,
+        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
+      },
     },
   },
   paths: {

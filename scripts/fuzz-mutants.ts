@@ -2,7 +2,8 @@
  * Mutation check of the invariant fuzzer (issue 13): for each of the five invariants, a deliberately broken copy of
  * TreasuryGuard.sol must be caught by that invariant alone within the CI run's budget.
  *
- * Each mutant is a textual patch of contracts/guards/TreasuryGuard.sol, compiled in memory with the project's solc
+ * Each mutant is a textual patch of one of the guard's sources (contracts/guards/TreasuryGuard.sol and its abstract
+ * bases in contracts/guards/base/), compiled in memory with the project's solc
  * (the `solc` npm package, wasm) from the compiler input Hardhat recorded for the guard (same settings, including the
  * TreasuryGuard optimizer override), and never written into contracts/. The fuzz suite then runs with the mutant's
  * runtime code at the guard's address (FUZZ_GUARD_CODE), only the targeted invariant checked (FUZZ_INVARIANTS), and
@@ -18,6 +19,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 const GUARD = "contracts/guards/TreasuryGuard.sol";
+// The guard's own sources: the top contract and its abstract bases (a mutant patches the one holding its `find`).
+const GUARD_SOURCES = "contracts/guards/";
 
 interface Mutant {
   name: string;
@@ -80,14 +83,15 @@ function guardBuildInfo(root: string): BuildInfo {
 }
 
 /** The mutant's runtime bytecode, compiled with the recorded input (cached by source hash in the temp dir). */
-function compileMutant(info: BuildInfo, source: string, dir: string): string {
+function compileMutant(info: BuildInfo, file: string, source: string, dir: string): string {
   const hash = createHash("sha256")
+    .update(file)
     .update(source)
     .update(JSON.stringify(info.input.settings))
     .digest("hex")
     .slice(0, 16);
-  const file = path.join(dir, `${hash}.hex`);
-  if (existsSync(file)) return file;
+  const out = path.join(dir, `${hash}.hex`);
+  if (existsSync(out)) return out;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const solc = require("solc") as { version(): string; compile(input: string): string };
   if (
@@ -102,7 +106,7 @@ function compileMutant(info: BuildInfo, source: string, dir: string): string {
   }
   const input = {
     language: "Solidity",
-    sources: { ...info.input.sources, [GUARD]: { content: source } },
+    sources: { ...info.input.sources, [file]: { content: source } },
     settings: {
       ...info.input.settings,
       outputSelection: { [GUARD]: { TreasuryGuard: ["evm.deployedBytecode.object"] } },
@@ -114,16 +118,20 @@ function compileMutant(info: BuildInfo, source: string, dir: string): string {
   };
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  writeFileSync(file, output.contracts[GUARD].TreasuryGuard.evm.deployedBytecode.object);
-  return file;
+  writeFileSync(out, output.contracts[GUARD].TreasuryGuard.evm.deployedBytecode.object);
+  return out;
 }
 
 function main() {
   const root = path.resolve(__dirname, "..");
   const info = guardBuildInfo(root);
-  const original = readFileSync(path.join(root, GUARD), "utf8");
-  if (info.input.sources[GUARD].content !== original)
-    throw new Error(`${GUARD} changed since the last compile: compile first`);
+  const originals = new Map<string, string>();
+  for (const file of Object.keys(info.input.sources).filter((f) => f.startsWith(GUARD_SOURCES))) {
+    const content = readFileSync(path.join(root, file), "utf8");
+    if (info.input.sources[file].content !== content)
+      throw new Error(`${file} changed since the last compile: compile first`);
+    originals.set(file, content);
+  }
   const dir = path.join(tmpdir(), "treasury-guard-mutants");
   mkdirSync(dir, { recursive: true });
   const runs = process.env.FUZZ_RUNS ?? "2000";
@@ -131,11 +139,14 @@ function main() {
   const results: string[] = [];
   let survived = 0;
   for (const m of MUTANTS.filter((x) => !only || only.includes(x.name))) {
-    const occurrences = original.split(m.find).length - 1;
+    const matches = [...originals].map(([file, content]) => ({ file, content, n: content.split(m.find).length - 1 }));
+    const occurrences = matches.reduce((sum, x) => sum + x.n, 0);
     if (occurrences !== 1)
       throw new Error(`mutant ${m.name}: its patch matches ${occurrences} times (the guard changed?)`);
+    const target = matches.find((x) => x.n === 1);
+    if (!target) throw new Error(`mutant ${m.name}: no source holds its patch`);
     const started = Date.now();
-    const code = compileMutant(info, original.replace(m.find, m.replace), dir);
+    const code = compileMutant(info, target.file, target.content.replace(m.find, m.replace), dir);
     const compiled = (Date.now() - started) / 1000;
     const report = path.join(dir, `${m.name}.report.json`);
     const child = spawnSync("npx", ["hardhat", "test", "--no-compile", "test/fuzz/TreasuryGuard.fuzz.test.ts"], {
