@@ -68,29 +68,9 @@ const config: HardhatUserConfig = {
       },
       // The guard is one singleton near EIP-170's 24,576-byte limit: over 25 KB at 10,000 runs, 24.0 KB at 1,500,
       // with the owner transaction's gas unchanged by the setting within 0.3% of the guard's overhead
-      // (docs/benchmarks.md).
+      // (docs/benchmarks.md). Its abstract bases (contracts/guards/base/) need no override: solc compiles them in
+      // this file's job, with these settings, as part of TreasuryGuard.
       "contracts/guards/TreasuryGuard.sol": {
-        version: SOLC_VERSION,
-        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
-      },
-      // Its abstract bases (contracts/guards/base/) are compiled in the same job: the same settings for each.
-      "contracts/guards/base/TreasuryGuardStorage.sol": {
-        version: SOLC_VERSION,
-        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
-      },
-      "contracts/guards/base/GuardLedger.sol": {
-        version: SOLC_VERSION,
-        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
-      },
-      "contracts/guards/base/GuardClassifier.sol": {
-        version: SOLC_VERSION,
-        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
-      },
-      "contracts/guards/base/GuardPolicy.sol": {
-        version: SOLC_VERSION,
-        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
-      },
-      "contracts/guards/base/GuardQueue.sol": {
         version: SOLC_VERSION,
         settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1500 }, outputSelection },
       },
