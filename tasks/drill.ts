@@ -1,9 +1,7 @@
-import { ZeroAddress } from "ethers";
 import { task, types } from "hardhat/config";
 
 import { UserError } from "../lib/errors";
-import { guardOf } from "../lib/guard/queue";
-import { recoveryModuleAddress } from "../lib/modules/recovery";
+import { safeRecoveryModule } from "../lib/modules/recovery";
 import { formatDrill, keyLossDrill, signingDrill } from "../lib/rehearsal";
 import { addressArg } from "../lib/args";
 import { startTxService } from "../service";
@@ -44,19 +42,13 @@ task<DrillArgs & { lost: string; newOwners?: string; threshold?: number; module?
   .setAction(async (args, hre) =>
     userFacing(async () => {
       const safe = addressArg(args.safe, "safe");
-      let module = args.module;
-      if (module === undefined) {
-        const fromGuard = await guardOf(hre.ethers.provider, safe)
-          .then(async (g) => (await g.policy(safe)).recoveryModule as string)
-          .catch(() => ZeroAddress);
-        module = fromGuard !== ZeroAddress ? fromGuard : await recoveryModuleAddress(hre);
-      }
+      const module = await safeRecoveryModule(hre, safe, args.module);
       const report = await keyLossDrill(hre, {
         safe,
         lost: addresses(args.lost, "lost"),
         newOwners: args.newOwners === undefined ? undefined : addresses(args.newOwners, "newOwners"),
         newThreshold: args.threshold,
-        module: addressArg(module, "module"),
+        module,
         blockNumber: args.block,
       });
       deliverReport(

@@ -1,5 +1,5 @@
 import { getAddress } from "ethers";
-import type { Interface, Log, TransactionReceipt } from "ethers";
+import type { Interface, Log, Provider, TransactionReceipt } from "ethers";
 
 import { treasuryGuardErrors, treasuryGuardQueueEvents } from "../guard/policy";
 import { guardQueueInterface } from "../guard/queue";
@@ -11,6 +11,8 @@ import type { RehearsalChain } from "./chain";
 
 /** How one Safe transaction ran on the rehearsal chain. */
 export interface Execution {
+  /** The hash the Safe itself computes for the transaction (getTransactionHash), before it ran. */
+  safeTxHash: string;
   success: boolean;
   /** The decoded revert, the Safe's ExecutionFailure, or why it could not be run. */
   error?: string;
@@ -25,6 +27,14 @@ export interface Execution {
 
 const safe150 = safeInterface("1.5.0");
 
+/** The Safe transaction hash as the Safe computes it on `provider` (its own domain: address and chain id). */
+export async function onChainSafeTxHash(provider: Provider, safe: string, tx: SafeTxFields): Promise<string> {
+  const data = safe150.encodeFunctionData("getTransactionHash", [...safeTxFields(tx), tx.nonce]);
+  return (
+    safe150.decodeFunctionResult("getTransactionHash", await provider.call({ to: safe, data })) as unknown as [string]
+  )[0];
+}
+
 /**
  * Makes `tx` executable without real signatures (the threshold's owners approve its hash on chain; the first sends
  * it with Safe's pre-validated signatures) and executes it. A call the Safe queues in its TreasuryGuard is then run
@@ -37,15 +47,9 @@ export async function executeOnChain(
   owners: string[],
   decoders: Interface[],
 ): Promise<Execution> {
-  const result: Execution = { success: false, gasUsed: 0n, logs: [], payment: 0n };
   const fields = safeTxFields(tx);
-  const [hash] = safe150.decodeFunctionResult(
-    "getTransactionHash",
-    await chain.provider.call({
-      to: safe,
-      data: safe150.encodeFunctionData("getTransactionHash", [...fields, tx.nonce]),
-    }),
-  ) as unknown as [string];
+  const hash = await onChainSafeTxHash(chain.provider, safe, tx);
+  const result: Execution = { safeTxHash: hash, success: false, gasUsed: 0n, logs: [], payment: 0n };
   const [nonce] = safe150.decodeFunctionResult(
     "nonce",
     await chain.provider.call({ to: safe, data: safe150.encodeFunctionData("nonce") }),

@@ -4,15 +4,13 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { describeAsset } from "../assets";
 import { formatAmount } from "../format";
 import { policyDifferences } from "../guard/compare";
-import { safeInterface } from "../safe/create";
-import { safeTxFields } from "../safe/prevalidated";
 import { decodeCalls, type DecodedCall } from "../summary/decode";
 import { AddressBook } from "../summary/names";
 import { decodeLog, tokenEvents, type BalanceChange } from "../summary/simulate";
 import type { SafeTxFields } from "../summary/types";
 import { recipientsOf } from "../summary/warnings";
 import type { RehearsalChain } from "./chain";
-import { executeOnChain, type Execution } from "./execute";
+import { executeOnChain, onChainSafeTxHash, type Execution } from "./execute";
 import { checkExpectations, type Expectations } from "./expect";
 import { checkStep, effectiveCalls, type Check } from "./invariants";
 import { balanceChanges, configChanges, observe, touched, type ConfigChange, type Observation } from "./observe";
@@ -83,13 +81,11 @@ export async function rehearse(
   const steps: RehearsalStep[] = [];
   const symbols = new Map<string, { symbol: string; decimals: number }>();
   const describe = (asset: string) => symbols.get(getAddress(asset)) ?? { symbol: asset, decimals: 0 };
-  const accountsSeen = new Set<string>();
-  const assetsSeen = new Set<string>();
+  const guardInterface = new Interface((await hre.artifacts.readArtifact("TreasuryGuard")).abi);
 
   for (const input of inputs) {
     const { tx } = input;
     const book = await AddressBook.create(hre, safe, before.state.owners);
-    const guardInterface = new Interface((await hre.artifacts.readArtifact("TreasuryGuard")).abi);
     for (const guard of [before.state.guard, before.treasuryGuard.module].filter((g): g is string => !!g)) {
       if (guard !== ZeroAddress && before.treasuryGuard.transactionGuard) {
         book.add(guard, "TreasuryGuard (this Safe's guard)", "toolkit");
@@ -113,8 +109,6 @@ export async function rehearse(
       execution.logs,
       [...callTokens, ...capAssets, ...(tx.gasToken === ZeroAddress ? [] : [tx.gasToken])],
     );
-    for (const a of accounts) accountsSeen.add(a);
-    for (const a of assets) assetsSeen.add(a);
     await Promise.all(
       assets.map(async (a) => {
         if (!symbols.has(a)) symbols.set(a, await describeAsset(provider, a));
@@ -131,18 +125,7 @@ export async function rehearse(
       gasToken: tx.gasToken,
       describe,
     });
-    const safeTxHash =
-      input.safeTxHash ??
-      (
-        safeInterface("1.5.0").decodeFunctionResult(
-          "getTransactionHash",
-          await provider.call({
-            to: safe,
-            data: safeInterface("1.5.0").encodeFunctionData("getTransactionHash", [...safeTxFields(tx), tx.nonce]),
-            blockTag: startBlock,
-          }),
-        ) as unknown as [string]
-      )[0];
+    const safeTxHash = input.safeTxHash ?? execution.safeTxHash;
     steps.push({
       safeTxHash,
       nonce: Number(tx.nonce),
@@ -166,16 +149,7 @@ export async function rehearse(
   if (options.later?.length) {
     const moved: string[] = [];
     for (const later of options.later) {
-      const [hash] = safeInterface("1.5.0").decodeFunctionResult(
-        "getTransactionHash",
-        await provider.call({
-          to: safe,
-          data: safeInterface("1.5.0").encodeFunctionData("getTransactionHash", [
-            ...safeTxFields(later.tx),
-            later.tx.nonce,
-          ]),
-        }),
-      ) as unknown as [string];
+      const hash = await onChainSafeTxHash(provider, safe, later.tx);
       if (hash.toLowerCase() !== later.safeTxHash.toLowerCase())
         moved.push(`${later.safeTxHash} now hashes to ${hash}`);
     }

@@ -1,15 +1,17 @@
 import SafeApiKit from "@safe-global/api-kit";
 import { generateTypedData } from "@safe-global/protocol-kit";
-import { concat, getAddress, TypedDataEncoder, zeroPadValue } from "ethers";
+import { getAddress, TypedDataEncoder } from "ethers";
 import type { Provider, Signer, TypedDataDomain, TypedDataField } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { UserError } from "../errors";
 import { safeTxData, safeTxHashes } from "../safe/hashes";
 import { safeInterface } from "../safe/create";
-import { safeTxFields, safeTxOf } from "../safe/prevalidated";
+import { prevalidatedSignatures, safeTxFields, safeTxOf } from "../safe/prevalidated";
+import { encodeSignatures, partFromConfirmation } from "../safe/signatures";
 import { readSafeState } from "../safe/state";
 import { openRehearsalChain } from "./chain";
+import { onChainSafeTxHash } from "./execute";
 import type { DrillReport } from "./drill";
 
 /**
@@ -88,13 +90,7 @@ export async function signingDrill(hre: HardhatRuntimeEnvironment, options: Sign
     const types = { SafeTx: (typed.types as unknown as Record<string, TypedDataField[]>).SafeTx };
     const message = typed.message as Record<string, unknown>;
     const hashes = safeTxHashes(safe, state.version, chain.chainId, tx);
-    const [onChain] = safeInterface("1.5.0").decodeFunctionResult(
-      "getTransactionHash",
-      await provider.call({
-        to: safe,
-        data: safeInterface("1.5.0").encodeFunctionData("getTransactionHash", [...safeTxFields(tx), tx.nonce]),
-      }),
-    ) as unknown as [string];
+    const onChain = await onChainSafeTxHash(provider, safe, tx);
     const typedHash = TypedDataEncoder.hash(domain, types, message);
     step(
       "hashes",
@@ -138,20 +134,22 @@ export async function signingDrill(hre: HardhatRuntimeEnvironment, options: Sign
     }
 
     const collected = await api.getTransaction(hashes.hash);
-    const parts = [
-      ...(collected.confirmations ?? []).map((c) => ({ owner: getAddress(c.owner), data: c.signature })),
-      ...standIns.map((o) => ({ owner: o, data: concat([zeroPadValue(o, 32), zeroPadValue("0x", 32), "0x01"]) })),
-    ].sort((a, b) => (BigInt(a.owner) < BigInt(b.owner) ? -1 : 1));
+    // The service's confirmations and the stand-ins' approved hashes, encoded as the Safe takes them.
+    const signatures = encodeSignatures([
+      ...(collected.confirmations ?? []).map(partFromConfirmation),
+      ...standIns.map((owner) => ({
+        type: "APPROVED_HASH" as const,
+        owner,
+        signature: prevalidatedSignatures([owner]),
+      })),
+    ]);
     const executor = standIns[0] ?? participants[0].address;
     let executed = false;
     let detail: string;
     try {
       const receipt = await chain.send(executor, {
         to: safe,
-        data: safeInterface("1.5.0").encodeFunctionData("execTransaction", [
-          ...safeTxFields(tx),
-          concat(parts.map((p) => p.data)),
-        ]),
+        data: safeInterface("1.5.0").encodeFunctionData("execTransaction", [...safeTxFields(tx), signatures]),
       });
       const nonce = (await readSafeState(provider, safe)).nonce;
       executed = nonce === state.nonce + 1n;

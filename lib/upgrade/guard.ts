@@ -1,4 +1,4 @@
-import { Contract, getAddress, Interface, ZeroAddress } from "ethers";
+import { Contract, getAddress, ZeroAddress } from "ethers";
 import type { Provider } from "ethers";
 
 import { UserError } from "../errors";
@@ -11,6 +11,7 @@ import type { Check } from "../rehearsal/invariants";
 import { isSafeVersion } from "../safe/canonical";
 import { installBatch, SAFE_SELF, type SafeCall } from "../safe/install";
 import { readSafeState } from "../safe/state";
+import { safeConfigInterface } from "../summary/abis";
 import { queueWrapped, type UpgradePlan } from "./plan";
 
 /**
@@ -19,13 +20,6 @@ import { queueWrapped, type UpgradePlan } from "./plan";
  * guard, in the install order) and disables the old guard as a module. The rolling 24h window starts empty on the
  * new guard: the move waits the old guard's delay, which is never shorter than an hour.
  */
-
-const safeSelf = new Interface([
-  "function enableModule(address module)",
-  "function disableModule(address prevModule, address module)",
-  "function setGuard(address guard)",
-  "function setModuleGuard(address moduleGuard)",
-]);
 
 /** The policy in force on the old guard, as the install calls write it (queued changes are not carried). */
 export function carriedPolicy(view: PolicyView): GuardPolicy {
@@ -75,13 +69,13 @@ export async function guardMovePlan(provider: Provider, safe: string, to: string
   const at = modules.indexOf(oldGuard);
   const calls: SafeCall[] = [
     ...guardPolicyCalls(newGuard, carriedPolicy(view)),
-    { to: SAFE_SELF, data: safeSelf.encodeFunctionData("enableModule", [newGuard]) },
+    { to: SAFE_SELF, data: safeConfigInterface.encodeFunctionData("enableModule", [newGuard]) },
     ...(state.version === "1.5.0"
-      ? [{ to: SAFE_SELF, data: safeSelf.encodeFunctionData("setModuleGuard", [newGuard]) }]
+      ? [{ to: SAFE_SELF, data: safeConfigInterface.encodeFunctionData("setModuleGuard", [newGuard]) }]
       : []),
-    { to: SAFE_SELF, data: safeSelf.encodeFunctionData("setGuard", [newGuard]) },
+    { to: SAFE_SELF, data: safeConfigInterface.encodeFunctionData("setGuard", [newGuard]) },
     ...(at > 0
-      ? [{ to: SAFE_SELF, data: safeSelf.encodeFunctionData("disableModule", [modules[at - 1], oldGuard]) }]
+      ? [{ to: SAFE_SELF, data: safeConfigInterface.encodeFunctionData("disableModule", [modules[at - 1], oldGuard]) }]
       : []),
   ];
   const batch = installBatch(safe, calls, state.version);

@@ -1,4 +1,4 @@
-import { getAddress, Interface } from "ethers";
+import { getAddress } from "ethers";
 import type { Provider } from "ethers";
 
 import { UserError } from "../errors";
@@ -6,6 +6,7 @@ import { policyDifferences } from "../guard/compare";
 import type { Check } from "../rehearsal/invariants";
 import { observe } from "../rehearsal/observe";
 import { canonicalContract } from "../safe/canonical";
+import { safeConfigInterface, safeLibraryInterface } from "../summary/abis";
 import type { SafeTxLike } from "../summary/decode";
 import { queueWrapped, type UpgradePlan } from "./plan";
 
@@ -15,15 +16,6 @@ import { queueWrapped, type UpgradePlan } from "./plan";
  * first proposal queues the migration; the second queues setModuleGuard, which Safe 1.4.1 does not have and 1.5.0
  * needs for the guard to check module transactions. protocol-kit refuses a batch holding a DELEGATECALL, hence two.
  */
-
-export const safeMigrationInterface = new Interface([
-  "function migrateSingleton()",
-  "function migrateWithFallbackHandler()",
-  "function migrateL2Singleton()",
-  "function migrateL2WithFallbackHandler()",
-]);
-
-const setModuleGuard = new Interface(["function setModuleGuard(address moduleGuard)"]);
 
 export const MIGRATION_TARGETS = ["1.5.0"] as const;
 
@@ -57,7 +49,7 @@ export async function safeMigrationPlan(provider: Provider, safe: string, to = "
   const migrate: SafeTxLike = {
     to: migration,
     value: 0n,
-    data: safeMigrationInterface.encodeFunctionData(method),
+    data: safeLibraryInterface.encodeFunctionData(method),
     operation: 1,
   };
   const guarded = before.treasuryGuard.transactionGuard;
@@ -68,7 +60,7 @@ export async function safeMigrationPlan(provider: Provider, safe: string, to = "
         queueWrapped(guard, {
           to: state.address,
           value: 0n,
-          data: setModuleGuard.encodeFunctionData("setModuleGuard", [guard]),
+          data: safeConfigInterface.encodeFunctionData("setModuleGuard", [guard]),
           operation: 0,
         }),
       ]

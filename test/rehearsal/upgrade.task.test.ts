@@ -48,9 +48,20 @@ describe("upgrade:guard and upgrade:safe @service", function () {
 
   it("moves a Safe to a new TreasuryGuard with its whole policy carried over", async function () {
     const tst = await ethers.deployContract("TestERC20");
-    const t = await guardedTreasury(31300001, await tst.getAddress());
+    const target = await (await ethers.deployContract("TestTarget")).getAddress();
+    const [, , , , , , , , , , recovery] = await ethers.getSigners();
+    // Every kind of policy entry, so a move that dropped any of them would be caught.
+    const t = await guardedTreasury(31300001, await tst.getAddress(), "1.5.0", {
+      trustedTargets: [target],
+      trustedSelectors: [{ target: await tst.getAddress(), selector: "0x095ea7b3" }],
+      expiry: 3 * 86400,
+      recoveryModule: recovery.address,
+    });
     const oldGuard = await t.guard.getAddress();
     const before = policyConfiguration(await readPolicy(ethers.provider, t.safe));
+    expect(before).to.deep.include({ expiry: 3 * 86400, recoveryModule: recovery.address });
+    expect(before.targets).to.include.members([target, `${await tst.getAddress()}:0x095ea7b3`]);
+    expect(Object.keys(before.caps)).to.have.length(2);
     const next = await (await ethers.deployContract("TreasuryGuard")).getAddress();
 
     const result = await upgrade("upgrade:guard", { safe: t.safe, to: next, signer: t.owners[0].address });

@@ -55,9 +55,14 @@ export async function json<T = Record<string, unknown>>(task: string, args: Reco
  * the TreasuryGuard with an ETH cap of 10 and a TST cap of 1000, alice (#5) whitelisted, delay 1 day; the
  * SpendingLimitModule with `granted` (#6) allowed 2 ETH per day, paying the guard's recipients. Funded with 100 ETH
  * and 10,000 TST. Each test takes its own salt: the embedded service keeps proposals across chain snapshots, so a
- * Safe address is never reused. `safeVersion` 1.4.1 makes a Safe to migrate.
+ * Safe address is never reused. `safeVersion` 1.4.1 makes a Safe to migrate; `guardExtra` adds guard policy fields.
  */
-export async function guardedTreasury(saltNonce: number, token: string, safeVersion: SafeVersion = "1.5.0") {
+export async function guardedTreasury(
+  saltNonce: number,
+  token: string,
+  safeVersion: SafeVersion = "1.5.0",
+  guardExtra: Record<string, unknown> = {},
+) {
   await bootstrapSafeContracts(hre);
   const signers = await ethers.getSigners();
   const owners = signers.slice(0, 3);
@@ -75,6 +80,7 @@ export async function guardedTreasury(saltNonce: number, token: string, safeVers
         ],
         recipients: [alice.address],
         delay: 86400,
+        ...guardExtra,
       },
       spendingLimit: {
         allowances: [{ delegate: granted.address, asset: "ETH", amount: "2" }],

@@ -1,9 +1,10 @@
-import { Contract } from "ethers";
+import { Contract, ZeroAddress } from "ethers";
 import type { Provider, Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { addressArg } from "../../args";
 import { UserError } from "../../errors";
+import { guardOf } from "../../guard/queue";
 import { isoTime } from "../../format";
 import { explainRevert, revertData } from "../../revert";
 import { toolkitAddress } from "../../toolkit";
@@ -24,6 +25,21 @@ export async function recoveryModuleAddress(hre: HardhatRuntimeEnvironment, give
     );
   }
   return module;
+}
+
+/** The Safe's RecoveryModule: `given`, else the one its TreasuryGuard's policy names, else the toolkit's. */
+export async function safeRecoveryModule(
+  hre: HardhatRuntimeEnvironment,
+  safe: string,
+  given?: string,
+): Promise<string> {
+  if (given === undefined) {
+    const named = await guardOf(hre.ethers.provider, safe)
+      .then(async (g) => (await g.policy(safe)).recoveryModule as string)
+      .catch(() => ZeroAddress);
+    if (named !== ZeroAddress) return recoveryModuleAddress(hre, named);
+  }
+  return recoveryModuleAddress(hre, given);
 }
 
 export function recoveryContract(module: string, runner: Provider | Signer): Contract {
