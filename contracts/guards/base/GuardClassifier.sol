@@ -263,12 +263,14 @@ abstract contract GuardClassifier is GuardLedger {
             return;
         }
         if (data.length == 0) return;
-        if (data.length >= 4 && _classifyTokenCall(c, safe, to, bytes4(data), data)) return;
-        // Trust in the recovery module's selectors (e.g. cancelRecovery) is the owners' trust, not any module's.
+        // Trust in the recovery module's selectors (e.g. cancelRecovery) is the owners' trust, not any module's:
+        // checked before the token decoding, or a selector that decodes as a harmless token call (approve(0, 0),
+        // decreaseAllowance, ...) would reach the recovery module instantly.
         if (c.byModule && to == _recoveryModules[safe]) {
             _flag(c, Verdict.Delayed, Reason.UntrustedTarget);
             return;
         }
+        if (data.length >= 4 && _classifyTokenCall(c, safe, to, bytes4(data), data)) return;
         if (_trustedTargets[safe][to]) return;
         if (data.length >= 4 && _trustedSelectors[safe][to][bytes4(data)]) return;
         _flag(c, Verdict.Delayed, Reason.UntrustedTarget);
