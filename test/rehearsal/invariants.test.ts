@@ -1,6 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { ContractFactory, getAddress, parseEther, Wallet, ZeroAddress } from "ethers";
+import { ContractFactory, getAddress, parseEther, Wallet, ZeroAddress, ZeroHash } from "ethers";
 import type { InterfaceAbi } from "ethers";
 import hre, { ethers } from "hardhat";
 
@@ -140,6 +140,33 @@ describe("rehearsal invariants", function () {
     expect(step.queue!.waited).to.be.greaterThan(Number(DAY) - 60);
     expect(step.balances.find((b) => b.account === f.stranger.address)!.delta).to.equal(parseEther("2"));
     expect(step.events.map((e) => e.name)).to.include.members(["TransactionQueued", "TransactionExecuted"]);
+  });
+
+  it("fails pending-signatures-valid when a pending proposal no longer hashes to the hash its owners signed", async function () {
+    const f = await loadFixture(backdooredSafe);
+    const nonce = await f.safe.nonce();
+    const payment = safeTxOf({ to: f.alice.address, value: parseEther("1") }, nonce);
+    const later = safeTxOf({ to: f.alice.address, value: parseEther("1") }, nonce + 1n);
+    const chain = await openRehearsalChain(hre);
+    try {
+      const signed = await f.safe.getTransactionHash(...Object.values(later).slice(0, 9), later.nonce);
+      const kept = await rehearse(hre, chain, f.safeAddress, [{ tx: payment }], {
+        later: [{ safeTxHash: signed, tx: later }],
+      });
+      expect(kept.checks).to.deep.equal([
+        {
+          name: "pending-signatures-valid",
+          ok: true,
+          detail: "1 pending proposal(s) keep their hashes, and so their signatures",
+        },
+      ]);
+      const moved = await rehearse(hre, chain, f.safeAddress, [], { later: [{ safeTxHash: ZeroHash, tx: later }] });
+      expect(moved.ok).to.equal(false);
+      expect(moved.checks[0]).to.deep.include({ name: "pending-signatures-valid", ok: false });
+      expect(moved.checks[0].detail).to.equal(`${ZeroHash} now hashes to ${signed}`);
+    } finally {
+      await chain.close();
+    }
   });
 
   it("allows the guard's removal when it runs through the queue", async function () {
