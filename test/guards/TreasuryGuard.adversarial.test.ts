@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Contract, MaxUint256, parseEther, ZeroAddress, zeroPadValue } from "ethers";
+import { Contract, MaxUint256, parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
 import {
@@ -19,6 +19,7 @@ import {
   storedAddress,
   time,
 } from "./fixtures";
+import { prevalidatedSignatures } from "../../lib/safe/prevalidated";
 import type { Call } from "./fixtures";
 import { hermetic } from "./hermetic";
 
@@ -52,13 +53,7 @@ async function approvedExecCall(
   const hash: string = await f.safe.getTransactionHash(...args, nonce);
   const signers = f.owners.slice(0, 2);
   for (const owner of signers) await (await (f.safe.connect(owner) as Contract).approveHash(hash)).wait();
-  const signatures =
-    "0x" +
-    signers
-      .map((o) => o.address)
-      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
-      .map((a) => zeroPadValue(a, 32).slice(2) + "0".repeat(64) + "01")
-      .join("");
+  const signatures = prevalidatedSignatures(signers.map((o) => o.address));
   return f.safe.interface.encodeFunctionData("execTransaction", [...args, signatures]);
 }
 

@@ -4,6 +4,7 @@ import { Contract, parseEther, ZeroAddress, zeroPadValue } from "ethers";
 import { ethers } from "hardhat";
 
 import { batch, CALL, DAY, erc20, ETH, guardedSafe, HOUR, queueTx, Reason, time } from "./fixtures";
+import { prevalidatedSignatures } from "../../lib/safe/prevalidated";
 import { hermetic } from "./hermetic";
 
 type Fixture = Awaited<ReturnType<typeof guardedSafe>>;
@@ -19,13 +20,7 @@ async function approvedExecCall(
   const hash: string = await f.safe.getTransactionHash(...args, nonce);
   const signers = f.owners.slice(0, 2);
   for (const owner of signers) await (await (f.safe.connect(owner) as Contract).approveHash(hash)).wait();
-  const signatures =
-    "0x" +
-    signers
-      .map((o) => o.address)
-      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
-      .map((a) => zeroPadValue(a, 32).slice(2) + "0".repeat(64) + "01")
-      .join("");
+  const signatures = prevalidatedSignatures(signers.map((o) => o.address));
   return f.safe.interface.encodeFunctionData("execTransaction", [...args, signatures]);
 }
 
