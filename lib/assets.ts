@@ -1,8 +1,9 @@
-import { Contract, getAddress, Interface, isAddress, parseUnits, ZeroAddress } from "ethers";
+import { Contract, getAddress, isAddress, parseUnits, ZeroAddress } from "ethers";
 import type { Provider } from "ethers";
 
 import { UserError } from "./errors";
 import { formatAmount } from "./format";
+import { erc20Interface } from "./abi";
 
 /**
  * Assets as people name them in task arguments: "ETH", a token address, or the symbol of a token the Safe's
@@ -19,15 +20,10 @@ export interface Asset {
 
 export const ETH: Asset = { address: ZeroAddress, symbol: "ETH", decimals: 18 };
 
-const erc20Metadata = new Interface([
-  "function symbol() view returns (string)",
-  "function decimals() view returns (uint8)",
-]);
-
 /** The asset's symbol and decimals read from the chain (ETH for address(0)), or undefined if it has no symbol(). */
 export async function assetInfo(provider: Provider, address: string): Promise<Asset | undefined> {
   if (getAddress(address) === ZeroAddress) return ETH;
-  const token = new Contract(address, erc20Metadata, provider);
+  const token = new Contract(address, erc20Interface, provider);
   const [symbol, decimals] = await Promise.all([
     token.symbol().catch(() => undefined),
     token.decimals().catch(() => undefined),

@@ -1,10 +1,11 @@
 import type { MetaTransactionData } from "@safe-global/types-kit";
 import { parse } from "csv-parse/sync";
-import { Contract, getAddress, Interface, isAddress, parseUnits, ZeroAddress } from "ethers";
+import { Contract, getAddress, isAddress, parseUnits, ZeroAddress } from "ethers";
 import type { Provider } from "ethers";
 
 import { UserError } from "./errors";
 import { formatAmount } from "./format";
+import { erc20Interface } from "./abi";
 
 /**
  * CSV payouts: one row per payment (`token,to,amount`; `recipient` is accepted for `to`; token empty or ETH for ETH,
@@ -24,12 +25,6 @@ export interface Payout {
 }
 
 export class PayoutError extends UserError {}
-
-const erc20 = new Interface([
-  "function transfer(address to, uint256 amount)",
-  "function decimals() view returns (uint8)",
-  "function symbol() view returns (string)",
-]);
 
 /** The most rows one file holds (10 batches of the largest size): beyond it, split the file. */
 export const MAX_PAYOUTS = 2500;
@@ -85,7 +80,7 @@ export async function readPayouts(
   const tokens = new Map<string, Promise<{ symbol: string; decimals: number } | undefined>>();
   const tokenInfo = (address: string) => {
     if (!tokens.has(address)) {
-      const c = new Contract(address, erc20, provider);
+      const c = new Contract(address, erc20Interface, provider);
       tokens.set(
         address,
         Promise.all([c.decimals(), c.symbol()]).then(
@@ -183,7 +178,7 @@ export function payoutTransactions(payouts: Payout[]): MetaTransactionData[] {
   return payouts.map((p) =>
     p.asset === ZeroAddress
       ? { to: p.recipient, value: p.amount.toString(), data: "0x" }
-      : { to: p.asset, value: "0", data: erc20.encodeFunctionData("transfer", [p.recipient, p.amount]) },
+      : { to: p.asset, value: "0", data: erc20Interface.encodeFunctionData("transfer", [p.recipient, p.amount]) },
   );
 }
 

@@ -1,6 +1,7 @@
 import { Interface } from "ethers";
 
 import { explainGuardError } from "./guard/policy";
+import { solidityErrorInterface } from "./abi";
 
 /**
  * Turns a failed call into a sentence a person can act on: the toolkit's custom errors with their arguments, and
@@ -68,7 +69,7 @@ export function explainRevert(error: unknown, interfaces: Interface[]): string {
       const parsed = iface.parseError(data);
       if (parsed) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
     }
-    const reason = Interface.from(["error Error(string)"]).parseError(data);
+    const reason = solidityErrorInterface.parseError(data);
     if (reason) {
       const message = String(reason.args[0]);
       return SAFE_CODES[message] ? `Safe ${message}: ${SAFE_CODES[message]}` : message;

@@ -13,7 +13,7 @@
  *
  *   npx hardhat run scripts/bench-gas.ts            (prints Markdown tables; JSON with BENCH_JSON=1)
  */
-import { Interface, parseEther, ZeroAddress } from "ethers";
+import { parseEther, ZeroAddress } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre, { ethers } from "hardhat";
 
@@ -22,14 +22,9 @@ import { createSafe } from "../lib/safe/create";
 import { installBatch, type SafeCall } from "../lib/safe/install";
 import { signSpend, spendDomain } from "../lib/modules/spend";
 import { execSafeTx, type SafeTxInput } from "../lib/safe/prevalidated";
+import { erc20Interface, safeConfigInterface } from "../lib/abi";
 
 const HOUR = 3600;
-const erc20 = new Interface(["function transfer(address,uint256)"]);
-const safeIface = new Interface([
-  "function enableModule(address)",
-  "function setGuard(address)",
-  "function setModuleGuard(address)",
-]);
 
 interface Row {
   scenario: string;
@@ -67,15 +62,15 @@ async function main() {
     { to: guardAddress, data: g.encodeFunctionData("setCap", [ZeroAddress, parseEther("1000")]) },
     { to: guardAddress, data: g.encodeFunctionData("setCap", [tokenAddress, parseEther("1000000")]) },
     ...recipients.map((r) => ({ to: guardAddress, data: g.encodeFunctionData("setRecipient", [r, true]) })),
-    { to: guarded, data: safeIface.encodeFunctionData("enableModule", [guardAddress]) },
-    { to: guarded, data: safeIface.encodeFunctionData("setModuleGuard", [guardAddress]) },
-    { to: guarded, data: safeIface.encodeFunctionData("setGuard", [guardAddress]) },
+    { to: guarded, data: safeConfigInterface.encodeFunctionData("enableModule", [guardAddress]) },
+    { to: guarded, data: safeConfigInterface.encodeFunctionData("setModuleGuard", [guardAddress]) },
+    { to: guarded, data: safeConfigInterface.encodeFunctionData("setGuard", [guardAddress]) },
   ];
   await (await execSafeTx(guarded, toBatch(setup), [owner])).wait();
   await (
     await execSafeTx(
       noop,
-      { to: noop, data: safeIface.encodeFunctionData("setGuard", [await noopGuard.getAddress()]) },
+      { to: noop, data: safeConfigInterface.encodeFunctionData("setGuard", [await noopGuard.getAddress()]) },
       [owner],
     )
   ).wait();
@@ -86,11 +81,14 @@ async function main() {
   const eth = (): SafeTxInput => ({ to: recipients[0], value: 1000n + ++nonce });
   const token20 = (): SafeTxInput => ({
     to: tokenAddress,
-    data: erc20.encodeFunctionData("transfer", [recipients[1], 1000n + ++nonce]),
+    data: erc20Interface.encodeFunctionData("transfer", [recipients[1], 1000n + ++nonce]),
   });
   const batch = (): SafeTxInput =>
     toBatch(
-      recipients.map((r) => ({ to: tokenAddress, data: erc20.encodeFunctionData("transfer", [r, 1000n + ++nonce]) })),
+      recipients.map((r) => ({
+        to: tokenAddress,
+        data: erc20Interface.encodeFunctionData("transfer", [r, 1000n + ++nonce]),
+      })),
     );
   const measure = async (scenario: string, make: () => SafeTxInput, budget: bigint): Promise<Row> => {
     const [without, noopGas, withGuard] = [
@@ -159,7 +157,7 @@ async function main() {
     await execSafeTx(
       plain,
       toBatch([
-        { to: plain, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
+        { to: plain, data: safeConfigInterface.encodeFunctionData("enableModule", [moduleAddress]) },
         ...delegates.flatMap((d) => [
           {
             to: moduleAddress,

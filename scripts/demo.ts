@@ -6,7 +6,7 @@
  */
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
-import { parseEther, ZeroAddress } from "ethers";
+import { Contract, parseEther, ZeroAddress } from "ethers";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +25,7 @@ import { ownerSigner } from "../lib/signer";
 import { formatSummary } from "../lib/summary";
 import { deployTreasury, readTreasuryParams, toolkitAddressesFor } from "../lib/treasury";
 import { startTxService } from "../service";
+import { safeReadInterface } from "../lib/abi";
 
 const PARAMETERS = "deploy/parameters/full.json";
 const DAY = 86_400;
@@ -170,9 +171,7 @@ async function main() {
     console.log(indent(formatRecoveryStatus(await readRecoveryStatus(provider, recovery, safe))));
     await travel(7 * DAY + 1);
     await sendRecoveryCall(recovery, guardians[1], "finalizeRecovery", [safe, newOwners, 1], "finalize");
-    const owners = await (
-      await hre.ethers.getContractAt(["function getOwners() view returns (address[])"], safe)
-    ).getOwners();
+    const owners = (await new Contract(safe, safeReadInterface, hre.ethers.provider).getOwners()) as string[];
     console.log(`  finalized: owners now ${owners.join(", ")} (threshold 1)`);
     console.log(`\n  treasury holds ${await balance(safe)}`);
   } finally {

@@ -1,12 +1,11 @@
-import { Contract, dataSlice, getAddress, Interface, zeroPadValue } from "ethers";
+import { Contract, dataSlice, getAddress, zeroPadValue } from "ethers";
 import type { Log, TransactionReceipt, TransactionResponse } from "ethers";
 
-import { treasuryGuardQueueEvents } from "../lib/guard/policy";
 import { safeTxHashes } from "../lib/safe/hashes";
-import { safeReadInterface } from "../lib/safe/state";
 import type { SafeTxFields } from "../lib/summary/types";
 import type { ServiceContext } from "./context";
 import type { ExecutionRow, GuardEventRow } from "./store";
+import { safeExecInterface, safeReadInterface, treasuryGuardQueueEvents } from "../lib/abi";
 
 /**
  * Follows the chain by polling: ExecutionSuccess/ExecutionFailure of every Safe the service knows mark proposals
@@ -17,20 +16,10 @@ import type { ExecutionRow, GuardEventRow } from "./store";
  * everything indexed from the first differing block on is forgotten and read again.
  */
 
-const safeEvents = new Interface([
-  "event ExecutionSuccess(bytes32 indexed txHash, uint256 payment)",
-  "event ExecutionFailure(bytes32 indexed txHash, uint256 payment)",
-  "event SafeMultiSigTransaction(address to, uint256 value, bytes data, uint8 operation, uint256 safeTxGas, " +
-    "uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes signatures, bytes additionalInfo)",
-]);
-const execInterface = new Interface([
-  "function execTransaction(address to, uint256 value, bytes data, uint8 operation, uint256 safeTxGas, " +
-    "uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes signatures) payable returns (bool)",
-]);
-const EXEC_SELECTOR = execInterface.getFunction("execTransaction")!.selector;
-const SUCCESS = safeEvents.getEvent("ExecutionSuccess")!.topicHash;
-const FAILURE = safeEvents.getEvent("ExecutionFailure")!.topicHash;
-const L2_TX = safeEvents.getEvent("SafeMultiSigTransaction")!.topicHash;
+const EXEC_SELECTOR = safeExecInterface.getFunction("execTransaction")!.selector;
+const SUCCESS = safeExecInterface.getEvent("ExecutionSuccess")!.topicHash;
+const FAILURE = safeExecInterface.getEvent("ExecutionFailure")!.topicHash;
+const L2_TX = safeExecInterface.getEvent("SafeMultiSigTransaction")!.topicHash;
 const GUARD_KINDS: Record<string, GuardEventRow["kind"]> = {
   [treasuryGuardQueueEvents.getEvent("TransactionQueued")!.topicHash]: "queued",
   [treasuryGuardQueueEvents.getEvent("TransactionExecuted")!.topicHash]: "executed",
@@ -302,7 +291,7 @@ export class Indexer {
       safeTxHashes(safe, version, this.ctx.chainId, fields).hash.toLowerCase() === safeTxHash;
     const l2 = receipt.logs.find((l) => l.address === log.address && l.topics[0] === L2_TX && l.index < log.index);
     if (l2) {
-      const args = safeEvents.parseLog(l2)!.args;
+      const args = safeExecInterface.parseLog(l2)!.args;
       const l2Nonce = BigInt(dataSlice(args.additionalInfo as string, 0, 32));
       const fields = toFields(args, l2Nonce);
       if (matches(fields)) return { fields, signatures: args.signatures as string };
@@ -312,7 +301,7 @@ export class Indexer {
     for (let at = input.indexOf(selector, 2); at >= 0; at = input.indexOf(selector, at + 1)) {
       if ((at - 2) % 2 !== 0) continue;
       try {
-        const args = execInterface.decodeFunctionData("execTransaction", "0x" + input.slice(at));
+        const args = safeExecInterface.decodeFunctionData("execTransaction", "0x" + input.slice(at));
         for (let n = nonce; n >= Math.max(0, nonce - 3); n--) {
           const fields = toFields(args, BigInt(n));
           if (matches(fields)) return { fields, signatures: args.signatures as string };

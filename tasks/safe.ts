@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
-import { Interface, parseEther, ZeroAddress } from "ethers";
+import { parseEther, ZeroAddress } from "ethers";
 import { OperationType, type MetaTransactionData } from "@safe-global/types-kit";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -31,6 +31,7 @@ import {
   proposing,
   signing,
 } from "./util";
+import { erc20Interface } from "../lib/abi";
 
 interface ProposeArgs extends SignerArgs {
   safe: string;
@@ -45,8 +46,6 @@ interface ProposeArgs extends SignerArgs {
   csv?: string;
   nonce?: number;
 }
-
-const erc20 = new Interface(["function transfer(address to, uint256 amount)"]);
 
 proposing(
   task<ProposeArgs>(
@@ -105,7 +104,7 @@ proposing(
       transaction = {
         to: token.address,
         value: "0",
-        data: erc20.encodeFunctionData("transfer", [to, parseAmount(args.amount, token, "amount")]),
+        data: erc20Interface.encodeFunctionData("transfer", [to, parseAmount(args.amount, token, "amount")]),
       };
     }
     await proposeCalls(hre, args, safe, [transaction], "safe-treasury-toolkit");

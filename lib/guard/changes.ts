@@ -3,7 +3,7 @@ import { id } from "ethers";
 
 import { UserError } from "../errors";
 import { GUARD_LIMITS } from "../limits";
-import { treasuryGuardInterface } from "./install";
+import { treasuryGuardInterface } from "../abi";
 
 /**
  * One policy change of a Safe's TreasuryGuard as the Safe transaction that makes it (the Safe calls its guard's

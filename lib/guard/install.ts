@@ -1,42 +1,9 @@
 import type { MetaTransactionData } from "@safe-global/types-kit";
-import { Interface, isAddress } from "ethers";
+import { isAddress } from "ethers";
 
 import type { SafeVersion } from "../safe/canonical";
 import { installBatch, installTransactions, SAFE_SELF, setupHook, type SafeCall } from "../safe/install";
-
-/** The TreasuryGuard's policy setters (ITreasuryGuard), as the Safe calls them. */
-export const treasuryGuardInterface = new Interface([
-  "function setCap(address asset, uint256 cap)",
-  "function setRecipient(address recipient, bool allowed)",
-  "function setTrustedTarget(address target, bool trusted)",
-  "function setTrustedSelector(address target, bytes4 selector, bool trusted)",
-  "function setDelay(uint32 delay)",
-  "function setExpiry(uint32 expiry)",
-  "function setRecoveryModule(address module)",
-  "function setOffchainSignatures(bool allowed)",
-]);
-
-/** The TreasuryGuard's policy views and change events, for reading a Safe's policy back (lib/guard/read.ts). */
-export const treasuryGuardViews = new Interface([
-  "function getCappedAssets(address safe) view returns (address[])",
-  "function capOf(address safe, address asset) view returns (uint256)",
-  "function remaining(address safe, address asset) view returns (uint256 available, uint256 nextIncreaseAt)",
-  "function isRecipient(address safe, address recipient) view returns (bool)",
-  "function isTrustedTarget(address safe, address target) view returns (bool)",
-  "function isTrustedSelector(address safe, address target, bytes4 selector) view returns (bool)",
-  "event CapChanged(address indexed safe, address indexed asset, uint256 oldCap, uint256 newCap)",
-  "event RecipientChanged(address indexed safe, address indexed recipient, bool oldAllowed, bool newAllowed)",
-  "event TrustedTargetChanged(address indexed safe, address indexed target, bool oldTrusted, bool newTrusted)",
-  "event TrustedSelectorChanged(address indexed safe, address indexed target, bytes4 indexed selector, " +
-    "bool oldTrusted, bool newTrusted)",
-]);
-
-const safeSelfInterface = new Interface([
-  "function enableModule(address module)",
-  "function setGuard(address guard)",
-  "function setModuleGuard(address moduleGuard)",
-  "function setFallbackHandler(address handler)",
-]);
+import { safeConfigInterface, treasuryGuardInterface } from "../abi";
 
 /**
  * Pass instead of a handler address to leave the Safe's fallback handler as it is. With Safe's
@@ -113,14 +80,14 @@ export function guardInstallCalls(
       : [
           {
             to: SAFE_SELF,
-            data: safeSelfInterface.encodeFunctionData("setFallbackHandler", [handler(fallbackHandler)]),
+            data: safeConfigInterface.encodeFunctionData("setFallbackHandler", [handler(fallbackHandler)]),
           },
         ]),
-    { to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("enableModule", [guard]) },
+    { to: SAFE_SELF, data: safeConfigInterface.encodeFunctionData("enableModule", [guard]) },
     ...(version === "1.5.0"
-      ? [{ to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("setModuleGuard", [guard]) }]
+      ? [{ to: SAFE_SELF, data: safeConfigInterface.encodeFunctionData("setModuleGuard", [guard]) }]
       : []),
-    { to: SAFE_SELF, data: safeSelfInterface.encodeFunctionData("setGuard", [guard]) },
+    { to: SAFE_SELF, data: safeConfigInterface.encodeFunctionData("setGuard", [guard]) },
   ];
 }
 

@@ -3,9 +3,9 @@ import { getAddress } from "ethers";
 import type { Provider } from "ethers";
 
 import { canonicalAddresses, SAFE_VERSIONS } from "../safe/canonical";
-import { treasuryGuardInterface } from "./install";
 import type { QueueStateName } from "./policy";
 import { readQueue, type QueueItem } from "./queue";
+import { treasuryGuardInterface } from "../abi";
 
 /** The policy changes a Safe's guard queue holds: each queued guard call decoded into the change it makes. */
 

@@ -1,6 +1,7 @@
-import { Interface, ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers";
 
 import { formatAmount } from "../format";
+import { treasuryGuardErrors } from "../abi";
 
 /** ITreasuryGuard.Verdict, in enum order. */
 export const VERDICTS = ["instant", "delayed", "forbidden"] as const;
@@ -33,34 +34,6 @@ export type ReasonName = (typeof REASONS)[number][0];
 /** ITreasuryGuard.QueueState, in enum order. */
 export const QUEUE_STATES = ["none", "waiting", "ready", "expired", "executed", "cancelled"] as const;
 export type QueueStateName = (typeof QUEUE_STATES)[number];
-
-/** The guard's queue events, which the embedded service indexes (checked against the compiled ABI in a test). */
-export const treasuryGuardQueueEvents = new Interface([
-  "event TransactionQueued(address indexed safe, uint256 indexed id, address to, uint256 value, bytes data, " +
-    "uint8 operation, uint64 eta, uint64 expiresAt, uint8 verdict, uint8 reason)",
-  "event TransactionExecuted(address indexed safe, uint256 indexed id, (address asset, uint256 amount)[] outflows)",
-  "event TransactionVetoed(address indexed safe, uint256 indexed id, address indexed owner, uint256 vetoes, " +
-    "uint256 required)",
-  "event TransactionCancelled(address indexed safe, uint256 indexed id, address indexed by, uint16 cancelStreak)",
-]);
-
-/** The guard's custom errors (ITreasuryGuard and RollingWindow), for decoding revert data. */
-export const treasuryGuardErrors = new Interface([
-  "error CapExceeded(address asset, uint256 requested, uint256 available)",
-  "error DelayRequired(uint8 reason)",
-  "error TransactionForbidden(uint8 reason)",
-  "error MalformedBatch()",
-  "error InvalidDelay(uint256 delay, uint256 minDelay, uint256 maxDelay)",
-  "error InvalidExpiry(uint256 expiry, uint256 minExpiry, uint256 maxExpiry)",
-  "error TransactionNotQueued(address safe, uint256 id, uint8 state)",
-  "error TransactionNotReady(address safe, uint256 id, uint256 eta)",
-  "error QueuedTransactionFailed(address safe, uint256 id)",
-  "error QueueWouldBeLost(address safe, uint256 id)",
-  "error NotSafeOwner(address safe, address account)",
-  "error AlreadyVetoed(address safe, uint256 id, address owner)",
-  "error TooManyAssets(uint256 maxAssets)",
-  "error RollingWindowTimestampOutOfRange(uint256 timestamp)",
-]);
 
 export interface Verdict {
   verdict: VerdictName;

@@ -1,24 +1,13 @@
-import { Contract, getAddress, Interface } from "ethers";
+import { Contract, getAddress } from "ethers";
 import type { Provider, Signer } from "ethers";
 
 import { UserError } from "../errors";
 import { explainRevert } from "../revert";
 import { SAFE_SLOTS } from "../safe/state";
-import { QUEUE_STATES, treasuryGuardErrors, type QueueStateName } from "./policy";
+import { QUEUE_STATES, type QueueStateName } from "./policy";
+import { guardQueueInterface, treasuryGuardErrors } from "../abi";
 
 /** The TreasuryGuard's queue of one Safe, read from the chain (the same on every network and service). */
-
-export const guardQueueInterface = new Interface([
-  "function queue(address to, uint256 value, bytes data, uint8 operation) returns (uint256 id)",
-  "function policy(address safe) view returns ((uint64 lastActivity, uint32 delay, uint32 expiry, uint16 cancelStreak, " +
-    "uint64 queued, address recoveryModule, bool offchainSignatures, uint32 activityEpoch))",
-  "function queuedTransaction(address safe, uint256 id) view returns ((address to, uint256 value, bytes data, " +
-    "uint8 operation, uint64 eta, uint64 expiresAt, uint16 vetoes, uint8 state))",
-  "function cancelThreshold(address safe) view returns (uint256)",
-  "function execute(address safe, uint256 id)",
-  "function veto(address safe, uint256 id)",
-  "function cancel(uint256 id)",
-]);
 
 /** The Safe's call cancelling queue item `id` (msg.sender is the Safe: an owners' transaction, instant). */
 export function cancelCall(guard: string, id: number): { to: string; value: string; data: string } {

@@ -5,10 +5,10 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { describeAsset } from "../assets";
 import { UserError } from "../errors";
 import { toJson } from "../format";
-import { treasuryGuardViews } from "./install";
 import { policyConfiguration } from "./compare";
 import { guardOf } from "./queue";
 import { pendingPolicyChanges, type PendingChange } from "./pending";
+import { treasuryGuardViews } from "../abi";
 
 export { decodePolicyChange, pendingPolicyChanges, type PendingChange, type PolicyChange } from "./pending";
 

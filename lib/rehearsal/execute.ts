@@ -1,13 +1,12 @@
 import { getAddress } from "ethers";
 import type { Interface, Log, Provider, TransactionReceipt } from "ethers";
 
-import { treasuryGuardErrors, treasuryGuardQueueEvents } from "../guard/policy";
-import { guardQueueInterface } from "../guard/queue";
 import { explainRevert } from "../revert";
 import { safeInterface } from "../safe/create";
 import { prevalidatedSignatures, safeTxFields } from "../safe/prevalidated";
 import type { SafeTxFields } from "../summary/types";
 import type { RehearsalChain } from "./chain";
+import { guardQueueInterface, treasuryGuardErrors, treasuryGuardQueueEvents } from "../abi";
 
 /** How one Safe transaction ran on the rehearsal chain. */
 export interface Execution {

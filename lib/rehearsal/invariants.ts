@@ -2,11 +2,11 @@ import { getAddress, ZeroAddress } from "ethers";
 
 import { formatAmount } from "../format";
 import { canonicalAddresses, SAFE_VERSIONS } from "../safe/canonical";
-import { safeConfigInterface, tokenInterface } from "../summary/abis";
 import type { DecodedCall } from "../summary/decode";
 import type { BalanceChange } from "../summary/simulate";
 import type { Execution } from "./execute";
 import type { Observation } from "./observe";
+import { safeConfigInterface, tokenInterface } from "../abi";
 
 /**
  * The invariants every rehearsed transaction must keep. Each is named in the report and in the failure, so a CI log

@@ -2,10 +2,10 @@ import { Contract, getAddress, id, ZeroAddress } from "ethers";
 import type { Log, Provider } from "ethers";
 
 import { policyConfiguration, type PolicyConfiguration } from "../guard/compare";
-import { guardQueueInterface } from "../guard/queue";
 import { readPolicy } from "../guard/read";
 import { readSafeState, type SafeState } from "../safe/state";
 import type { BalanceChange } from "../summary/simulate";
+import { erc20Interface, guardQueueInterface } from "../abi";
 
 /** What a rehearsal reads before and after each transaction: the Safe's configuration and its guard's policy. */
 export interface Observation {
@@ -94,7 +94,7 @@ export async function balanceChanges(
 ): Promise<BalanceChange[]> {
   const read = (asset: string, account: string, blockTag: number): Promise<bigint> => {
     if (asset === ZeroAddress) return provider.getBalance(account, blockTag);
-    const erc20 = new Contract(asset, ["function balanceOf(address) view returns (uint256)"], provider);
+    const erc20 = new Contract(asset, erc20Interface, provider);
     return (erc20.balanceOf(account, { blockTag }) as Promise<bigint>).catch(() => 0n);
   };
   const pairs = assets.flatMap((asset) => accounts.map((account) => ({ asset, account })));

@@ -6,7 +6,7 @@ import { formatAmount } from "../format";
 import { policyDifferences } from "../guard/compare";
 import { decodeCalls, type DecodedCall } from "../summary/decode";
 import { AddressBook } from "../summary/names";
-import { decodeLog, tokenEvents, type BalanceChange } from "../summary/simulate";
+import { decodeLog, type BalanceChange } from "../summary/simulate";
 import type { SafeTxFields } from "../summary/types";
 import { recipientsOf } from "../summary/warnings";
 import type { RehearsalChain } from "./chain";
@@ -14,6 +14,7 @@ import { executeOnChain, onChainSafeTxHash, type Execution } from "./execute";
 import { checkExpectations, type Expectations } from "./expect";
 import { checkStep, effectiveCalls, type Check } from "./invariants";
 import { balanceChanges, configChanges, observe, touched, type ConfigChange, type Observation } from "./observe";
+import { tokenEvents } from "../abi";
 
 /** One Safe transaction to rehearse: from the service (with its hash) or built by a task before proposing it. */
 export interface RehearsalInput {

@@ -7,6 +7,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { ConfigError, readEnv } from "../config";
 import { canonicalAddresses, DEFAULT_SAFE_VERSION, isSafeVersion, type SafeVersion } from "./canonical";
+import { safeReadInterface } from "../abi";
 
 /**
  * The one place that builds protocol-kit and api-kit instances. Tasks, scripts and tests call these; nothing
@@ -44,7 +45,7 @@ export async function safeVersionOf(hre: HardhatRuntimeEnvironment, safeAddress:
   if ((await hre.ethers.provider.getCode(safeAddress)) === "0x") {
     throw new ConfigError(`No contract at ${safeAddress} on this chain: check the Safe address and the --network.`);
   }
-  const safe = new Contract(safeAddress, ["function VERSION() view returns (string)"], hre.ethers.provider);
+  const safe = new Contract(safeAddress, safeReadInterface, hre.ethers.provider);
   const version: string = await safe.VERSION();
   if (!isSafeVersion(version)) {
     throw new ConfigError(`Safe ${safeAddress} is version ${version}; this toolkit supports 1.5.0 and 1.4.1.`);

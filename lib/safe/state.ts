@@ -1,7 +1,8 @@
-import { Contract, dataSlice, getAddress, Interface, ZeroAddress } from "ethers";
+import { Contract, dataSlice, getAddress, ZeroAddress } from "ethers";
 import type { BlockTag, Provider } from "ethers";
 
 import { UserError } from "../errors";
+import { safeReadInterface } from "../abi";
 
 /**
  * A Safe's configuration read from the chain at one block: what the service validates proposals against and what
@@ -16,16 +17,6 @@ export const SAFE_SLOTS = {
 } as const;
 
 export const SENTINEL = "0x0000000000000000000000000000000000000001";
-
-export const safeReadInterface = new Interface([
-  "function VERSION() view returns (string)",
-  "function nonce() view returns (uint256)",
-  "function getThreshold() view returns (uint256)",
-  "function getOwners() view returns (address[])",
-  "function getModulesPaginated(address start, uint256 pageSize) view returns (address[] array, address next)",
-  "function approvedHashes(address owner, bytes32 hash) view returns (uint256)",
-  "function domainSeparator() view returns (bytes32)",
-]);
 
 export interface SafeState {
   address: string;

@@ -5,11 +5,11 @@ import type { Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { UserError } from "../errors";
-import { treasuryGuardQueueEvents } from "../guard/policy";
 import { explainRevert } from "../revert";
-import { decodeLog, tokenEvents } from "../summary/simulate";
+import { decodeLog } from "../summary/simulate";
 import { safeInterface } from "./create";
 import { protocolKit } from "./kit";
+import { tokenEvents, treasuryGuardQueueEvents } from "../abi";
 
 /**
  * The single propose -> sign -> execute path. protocol-kit builds, hashes and signs (EIP-712); nothing here

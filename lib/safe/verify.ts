@@ -1,18 +1,14 @@
-import { Contract, Interface } from "ethers";
+import { Contract } from "ethers";
 import type { BlockTag, Provider } from "ethers";
 
 import { SignatureError, type SignaturePart } from "./signatures";
-import { safeReadInterface } from "./state";
+import { eip1271Interface, safeReadInterface } from "../abi";
 
 /**
  * The on-chain half of signature checking: EIP-1271 contract owners (through the isValidSignature form the Safe's
  * version calls) and approved hashes. ECDSA parts are already checked by recovery in parseSignatures.
  */
 
-const eip1271Interface = new Interface([
-  "function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)",
-  "function isValidSignature(bytes data, bytes signature) view returns (bytes4)",
-]);
 const MAGIC_BYTES32 = "0x1626ba7e";
 const MAGIC_LEGACY = "0x20c13b0b";
 

@@ -3,8 +3,8 @@ import { getAddress, Interface } from "ethers";
 import type { Result } from "ethers";
 
 import { formatAmount } from "../format";
-import { FUNGIBLE_AMOUNT_FUNCTIONS, safeConfigInterface, safeLibraryInterface, tokenInterface } from "./abis";
 import type { AddressBook } from "./names";
+import { FUNGIBLE_AMOUNT_FUNCTIONS, safeConfigInterface, safeLibraryInterface, tokenInterface } from "../abi";
 
 /** One call the Safe will make: the transaction itself, or each sub-call of a MultiSendCallOnly batch. */
 export interface DecodedCall {

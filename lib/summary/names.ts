@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { canonicalAddresses, SAFE_VERSIONS, type SafeContractName } from "../safe/canonical";
 import { TOOLKIT_CONTRACTS, toolkitAddress } from "../toolkit";
+import { erc20Interface } from "../abi";
 
 /** What the summary knows about an address. */
 export interface KnownAddress {
@@ -28,11 +29,6 @@ const CONTRACT_NAMES: Record<SafeContractName, string> = {
   simulateTxAccessor: "SimulateTxAccessor",
   safeMigration: "SafeMigration",
 };
-
-const erc20Metadata = new Interface([
-  "function symbol() view returns (string)",
-  "function decimals() view returns (uint8)",
-]);
 
 /**
  * The address book of one summary: the Safe, its owners, every canonical Safe contract (both versions), the
@@ -82,7 +78,7 @@ export class AddressBook {
     if (this.tokens.has(key)) return this.tokens.get(key)!;
     let info: TokenInfo | null = null;
     try {
-      const token = new Contract(address, erc20Metadata, this.hre.ethers.provider);
+      const token = new Contract(address, erc20Interface, this.hre.ethers.provider);
       const [symbol, decimals] = await Promise.all([token.symbol(), token.decimals()]);
       info = { symbol: String(symbol), decimals: Number(decimals) };
       this.add(address, `${info.symbol} token`, "token");

@@ -7,6 +7,7 @@ import { safeInterface } from "../safe/create";
 import { openFork } from "../rehearsal/fork";
 import { execSafeTx } from "../safe/prevalidated";
 import type { SafeTxFields } from "./types";
+import { erc20Interface, safeExecInterface, simulateTxAccessorInterface, tokenEvents } from "../abi";
 
 export interface BalanceChange {
   account: string;
@@ -28,12 +29,6 @@ export interface Simulation {
   events: { address: string; name: string; args: string[] }[];
   balances: BalanceChange[];
 }
-
-export const tokenEvents = new Interface([
-  "event Transfer(address indexed from, address indexed to, uint256 value)",
-  "event Approval(address indexed owner, address indexed spender, uint256 value)",
-  "event ApprovalForAll(address indexed owner, address indexed operator, bool approved)",
-]);
 
 /**
  * Runs the Safe transaction on a throw-away copy of the chain, as the owners will: the threshold's owners are
@@ -124,7 +119,7 @@ async function balances(provider: Provider, accounts: string[], assets: string[]
   const amounts = await Promise.all(
     pairs.map(({ asset, account }): Promise<bigint> => {
       if (asset === ZeroAddress) return provider.getBalance(account);
-      const erc20 = new Contract(asset, ["function balanceOf(address) view returns (uint256)"], provider);
+      const erc20 = new Contract(asset, erc20Interface, provider);
       return erc20.balanceOf(account).catch(() => 0n);
     }),
   );
@@ -144,11 +139,6 @@ export function decodeLog(log: { address: string; topics: readonly string[]; dat
   return { address: log.address, name: `unknown event ${log.topics[0]?.slice(0, 10) ?? ""}`, args: [] };
 }
 
-const accessorInterface = new Interface([
-  "function simulate(address to, uint256 value, bytes data, uint8 operation) returns (uint256 estimate, bool success, bytes returnData)",
-]);
-const storageAccessible = new Interface(["function simulateAndRevert(address targetContract, bytes calldataPayload)"]);
-
 /**
  * The offline fallback: Safe's SimulateTxAccessor run through the Safe's own simulateAndRevert in one eth_call, when
  * no fork can be made. It runs the inner call as the Safe (no signatures, no guard hooks) and says only whether it
@@ -161,8 +151,8 @@ export async function simulateWithAccessor(
   tx: Pick<SafeTxFields, "to" | "value" | "data" | "operation">,
   decoders: Interface[] = [],
 ): Promise<Simulation> {
-  const payload = accessorInterface.encodeFunctionData("simulate", [tx.to, tx.value, tx.data, tx.operation]);
-  const data = storageAccessible.encodeFunctionData("simulateAndRevert", [accessor, payload]);
+  const payload = simulateTxAccessorInterface.encodeFunctionData("simulate", [tx.to, tx.value, tx.data, tx.operation]);
+  const data = safeExecInterface.encodeFunctionData("simulateAndRevert", [accessor, payload]);
   let raw: string | undefined;
   try {
     await provider.call({ to: safe, data });
@@ -173,7 +163,10 @@ export async function simulateWithAccessor(
   if (!raw || raw.length < 2 + 128) throw new Error("simulateAndRevert did not answer as Safe's StorageAccessible");
   const delegated = BigInt(dataSlice(raw, 0, 32)) === 1n;
   if (!delegated) throw new Error("SimulateTxAccessor could not run (is it deployed at its canonical address?)");
-  const [estimate, success, returnData] = accessorInterface.decodeFunctionResult("simulate", dataSlice(raw, 64));
+  const [estimate, success, returnData] = simulateTxAccessorInterface.decodeFunctionResult(
+    "simulate",
+    dataSlice(raw, 64),
+  );
   return {
     mode: "accessor",
     success: success as boolean,

@@ -3,16 +3,16 @@ import type { Provider } from "ethers";
 
 import { UserError } from "../errors";
 import { policyDifferences } from "../guard/compare";
-import { guardPolicyCalls, treasuryGuardViews, type GuardPolicy } from "../guard/install";
-import { guardQueueInterface, readQueue } from "../guard/queue";
+import { guardPolicyCalls, type GuardPolicy } from "../guard/install";
+import { readQueue } from "../guard/queue";
 import { readPolicy, type PolicyView } from "../guard/read";
 import { observe } from "../rehearsal/observe";
 import type { Check } from "../rehearsal/invariants";
 import { isSafeVersion } from "../safe/canonical";
 import { installBatch, SAFE_SELF, type SafeCall } from "../safe/install";
 import { readSafeState } from "../safe/state";
-import { safeConfigInterface } from "../summary/abis";
 import { queueWrapped, type UpgradePlan } from "./plan";
+import { guardQueueInterface, safeConfigInterface, treasuryGuardViews } from "../abi";
 
 /**
  * Moving a Safe to another TreasuryGuard deployment (a new version of ours): one delayed batch that writes the whole

@@ -1,7 +1,6 @@
 import { getAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { guardQueueInterface } from "../guard/queue";
 import { openRehearsalChain, type RehearsalChain } from "../rehearsal/chain";
 import type { Check } from "../rehearsal/invariants";
 import { pendingInOrder } from "../rehearsal/pending";
@@ -12,6 +11,7 @@ import { readSafeState } from "../safe/state";
 import type { OwnerSigner } from "../signer";
 import type { SafeTxLike } from "../summary/decode";
 import { proposeTransaction, type Approve, type Proposed } from "../safe/workflow";
+import { guardQueueInterface } from "../abi";
 
 /**
  * Upgrades are proposed only after a rehearsal: the Safe's pending proposals, then the upgrade's own transactions at

@@ -1,6 +1,6 @@
 import type { HardhatUpgrades } from "@openzeppelin/hardhat-upgrades";
 import type { MetaTransactionData } from "@safe-global/types-kit";
-import { Contract, getAddress, Interface, ZeroAddress, type Provider, type Signer } from "ethers";
+import { Contract, getAddress, ZeroAddress, type Provider, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { resolve } from "node:path";
 
@@ -8,6 +8,7 @@ import { UserError } from "../errors";
 import { slotAddress } from "../safe/state";
 import type { OwnerSigner } from "../signer";
 import { proposeTransaction, type Approve, type Proposed } from "../safe/workflow";
+import { proxyUpgradeInterface } from "../abi";
 
 /**
  * Upgrading an OpenZeppelin proxy the treasury administers: the upgrades plugin checks the new implementation's
@@ -22,12 +23,6 @@ export const ERC1967_SLOTS = {
 } as const;
 
 export type ProxyKind = "uups" | "transparent";
-
-export const proxyUpgradeInterface = new Interface([
-  "function upgradeAndCall(address proxy, address implementation, bytes data) payable",
-  "function upgradeToAndCall(address newImplementation, bytes data) payable",
-  "function owner() view returns (address)",
-]);
 
 /** The implementation in the proxy's ERC-1967 slot (the zero address when there is none). */
 export async function implementationOf(provider: Provider, proxy: string): Promise<string> {

@@ -6,9 +6,9 @@ import { policyDifferences } from "../guard/compare";
 import type { Check } from "../rehearsal/invariants";
 import { observe } from "../rehearsal/observe";
 import { canonicalContract } from "../safe/canonical";
-import { safeConfigInterface, safeLibraryInterface } from "../summary/abis";
 import type { SafeTxLike } from "../summary/decode";
 import { queueWrapped, type UpgradePlan } from "./plan";
+import { safeConfigInterface, safeLibraryInterface } from "../abi";
 
 /**
  * Migrating a Safe 1.4.1 to 1.5.0 through Safe's SafeMigration library (a DELEGATECALL that rewrites slot 0, and the

@@ -8,7 +8,7 @@ import { bootstrapSafeContracts } from "../../lib/bootstrap";
 import { canonicalAddresses } from "../../lib/safe/canonical";
 import { createSafe, safeInterface } from "../../lib/safe/create";
 import { batch, DAY, ETH, HOUR, safeIface } from "../guards/fixtures";
-import { tokenInterface } from "../../lib/summary/abis";
+import { tokenInterface } from "../../lib/abi";
 
 /**
  * The world every fuzz sequence starts from: a 2-of-3 Safe 1.5.0 with the TreasuryGuard as transaction guard, module

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { tokenInterface } from "../../lib/summary/abis";
 
 import { CALL, guardedSafe, Reason, Verdict } from "./fixtures";
 import { hermetic } from "./hermetic";
+import { tokenInterface } from "../../lib/abi";
 
 const fixture = () => guardedSafe("1.5.0");
 

@@ -4,20 +4,13 @@ import { parseEther, ZeroAddress } from "ethers";
 import hre, { ethers } from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
-import {
-  guardInstallBatch,
-  guardSetupHook,
-  KEEP_FALLBACK_HANDLER,
-  treasuryGuardInterface,
-  treasuryGuardViews,
-  type GuardPolicy,
-} from "../../lib/guard/install";
-import { treasuryGuardQueueEvents } from "../../lib/guard/policy";
+import { guardInstallBatch, guardSetupHook, KEEP_FALLBACK_HANDLER, type GuardPolicy } from "../../lib/guard/install";
 import { canonicalContract, SAFE_VERSIONS } from "../../lib/safe/canonical";
 import { createSafe } from "../../lib/safe/create";
 import { execSafeTx, safeAt } from "../fixtures/safe";
 import { ETH, GUARD_SLOT, MODULE_GUARD_SLOT, storedAddress } from "./fixtures";
 import { hermetic } from "./hermetic";
+import { treasuryGuardInterface, treasuryGuardQueueEvents, treasuryGuardViews } from "../../lib/abi";
 
 async function chain() {
   await bootstrapSafeContracts(hre);

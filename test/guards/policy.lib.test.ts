@@ -3,9 +3,10 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
 import { ethers } from "hardhat";
 
-import { describeVerdict, explainGuardError, REASONS, treasuryGuardErrors } from "../../lib/guard/policy";
+import { describeVerdict, explainGuardError, REASONS } from "../../lib/guard/policy";
 import { batch, DELEGATECALL, ETH, guardedSafe } from "./fixtures";
 import { hermetic } from "./hermetic";
+import { treasuryGuardErrors } from "../../lib/abi";
 
 const fixture = () => guardedSafe("1.5.0");
 

@@ -1,20 +1,14 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { Interface, parseEther, ZeroAddress } from "ethers";
+import { parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
-import {
-  recoveryInterface,
-  recoveryModuleInterface,
-  spendingLimitInterface,
-  spendingLimitViews,
-} from "../../lib/modules/install";
 import { toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, parseTreasuryParams, readTreasuryParams, TreasuryParamsError } from "../../lib/treasury";
-import { expectFragmentsMatch } from "../fixtures/abi";
 import { execSafeTx, safeAt } from "../fixtures/safe";
 import { hermetic } from "../guards/hermetic";
+import { spendingLimitInterface } from "../../lib/abi";
 
 const DELEGATE = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"; // Hardhat account #6
 const RECIPIENT = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"; // #5, whitelisted in the guard
@@ -25,45 +19,6 @@ describe("Treasury with guard, spending limit and recovery in one creation trans
   async function chainForModules() {
     await bootstrapSafeContracts(hre);
   }
-
-  it("uses fragments that match the compiled modules", async function () {
-    for (const [name, iface] of [
-      ["SpendingLimitModule", spendingLimitInterface],
-      ["RecoveryModule", recoveryInterface],
-    ] as const) {
-      expectFragmentsMatch(name, iface, (await hre.ethers.getContractFactory(name)).interface);
-    }
-    // What delegates, relayers and readers use: whole signatures (return values and indexing included).
-    const compiled = (await hre.ethers.getContractFactory("SpendingLimitModule")).interface;
-    const names: string[] = [];
-    spendingLimitViews.forEachFunction((f) => {
-      expect(compiled.getFunction(f.name)?.format("full"), f.name).to.equal(f.format("full"));
-      names.push(f.name);
-    });
-    spendingLimitViews.forEachEvent((e) => {
-      expect(compiled.getEvent(e.name)?.format("full"), e.name).to.equal(e.format("full"));
-      names.push(e.name);
-    });
-    spendingLimitViews.forEachError((e) => {
-      expect(compiled.getError(e.name)?.format("full"), e.name).to.equal(e.format("full"));
-      names.push(e.name);
-    });
-    expect(names).to.have.length(19);
-    // Every error of the module's interface is named in spend failures.
-    const declared = new Interface((await hre.artifacts.readArtifact("ISpendingLimitModule")).abi);
-    declared.forEachError((e) => expect(spendingLimitViews.getError(e.name), e.name).to.not.equal(null));
-  });
-
-  it("reads, sends and decodes the RecoveryModule with fragments that match its compiled ABI", async function () {
-    const compiled = (await hre.ethers.getContractFactory("RecoveryModule")).interface;
-    const checked = expectFragmentsMatch("RecoveryModule", recoveryModuleInterface, compiled);
-    // Every custom error IRecoveryModule declares is known to the tasks, so none reaches a person as raw data.
-    const declared = new Interface((await hre.artifacts.readArtifact("IRecoveryModule")).abi);
-    declared.forEachError((e) =>
-      expect(recoveryModuleInterface.getError(e.name), `error ${e.name}`).to.not.equal(null),
-    );
-    expect(checked).to.equal(16 + 3 + 26);
-  });
 
   for (const safeVersion of ["1.5.0", "1.4.1"] as const) {
     it(`installs and wires everything (Safe ${safeVersion})`, async function () {

@@ -3,11 +3,11 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { getAddress, parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
-import { recoveryInterface } from "../../lib/modules/install";
 import { buildSummary, formatSummary, type SafeTxFields } from "../../lib/summary";
 import { toolkitAddress } from "../../lib/toolkit";
 import { batch, erc20, guardedSafe, safeIface } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
+import { recoveryInterface } from "../../lib/abi";
 
 const fixture = () => guardedSafe("1.5.0");
 

@@ -4,7 +4,6 @@ import { parseEther, ZeroAddress } from "ethers";
 import hre from "hardhat";
 
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
-import { treasuryGuardInterface } from "../../lib/guard/install";
 import { canonicalContract } from "../../lib/safe/canonical";
 import { toolkitAddress } from "../../lib/toolkit";
 import {
@@ -17,6 +16,7 @@ import {
 import { UserError } from "../../lib/errors";
 import { hermetic } from "../guards/hermetic";
 import { execSafeTx, safeAt } from "../fixtures/safe";
+import { treasuryGuardInterface } from "../../lib/abi";
 
 const OWNERS = [
   "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",

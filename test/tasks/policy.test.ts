@@ -5,13 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { guardQueueInterface } from "../../lib/guard/queue";
-import { treasuryGuardInterface } from "../../lib/guard/install";
-import { spendingLimitInterface } from "../../lib/modules/install";
 import { DAY, time } from "../guards/fixtures";
 import { hermetic } from "../guards/hermetic";
 import { api } from "../service/helpers";
 import { captured, confirmAndExecute, guardedTreasury, json, pendingAtNonce, withEmbeddedService } from "./helpers";
+import { guardQueueInterface, spendingLimitInterface, treasuryGuardInterface } from "../../lib/abi";
 
 const ETH = ZeroAddress;
 const QUEUE = guardQueueInterface.getFunction("queue")!.selector;

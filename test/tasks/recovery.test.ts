@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import type { TreasuryInfo } from "../../lib/info";
-import { recoveryInterface } from "../../lib/modules/install";
 import { recoveryHash, type RecoveryStatus } from "../../lib/modules/recovery";
 import { readSafeState } from "../../lib/safe/state";
 import { localAccountKeys } from "../../lib/signer";
@@ -18,6 +17,7 @@ import { hermetic } from "../guards/hermetic";
 import { sorted } from "../modules/helpers";
 import { api, indexed } from "../service/helpers";
 import { captured, withEmbeddedService } from "./helpers";
+import { recoveryInterface } from "../../lib/abi";
 
 /** deploy/parameters/full.json: 2-of-3 owners #0-#2, the guard (delay 1 day), guardians #7-#9 (2 of 3), 90d / 7d. */
 const PARAMS = readTreasuryParams("deploy/parameters/full.json");

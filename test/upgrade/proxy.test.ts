@@ -14,7 +14,6 @@ import {
   implementationOf,
   prepareProxyUpgrade,
   proxyKindOf,
-  proxyUpgradeInterface,
   runUpgradeCheck,
   upgradesOf,
 } from "../../lib/upgrade/proxy";
@@ -23,6 +22,7 @@ import type { TxService } from "../../service";
 import { hermetic } from "../guards/hermetic";
 import { api } from "../service/helpers";
 import { captured, confirmAndExecute, guardedTreasury, pendingAtNonce, withEmbeddedService } from "../tasks/helpers";
+import { proxyUpgradeInterface } from "../../lib/abi";
 
 /** The plugin's own ERC1967Proxy build, for a proxy deployed without the plugin (so missing from its manifest). */
 const ERC1967Proxy = JSON.parse(

@@ -2,7 +2,7 @@ import type { MetaTransactionData } from "@safe-global/types-kit";
 import { Contract } from "ethers";
 
 import { UserError } from "../../errors";
-import { spendingLimitInterface } from "../install";
+import { spendingLimitInterface } from "../../abi";
 
 /** What the Safe grants and revokes: Safe transactions, proposed through the one propose path. */
 

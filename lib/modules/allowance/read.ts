@@ -4,14 +4,11 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { describeAsset } from "../../assets";
 import { UserError } from "../../errors";
-import { treasuryGuardViews } from "../../guard/install";
 import { SAFE_SLOTS } from "../../safe/state";
 import { toolkitAddress } from "../../toolkit";
-import { spendingLimitViews } from "../install";
+import { safeReadInterface, spendingLimitViews, treasuryGuardViews } from "../../abi";
 
 /** Delegates' allowances on the SpendingLimitModule as the chain has them: the module a Safe enabled, its grants, what is left. */
-
-const safeModules = ["function isModuleEnabled(address module) view returns (bool)"];
 
 /** The SpendingLimitModule (`module`, default the toolkit's singleton) as `safe` has it enabled, or a UserError. */
 export async function spendingModule(hre: HardhatRuntimeEnvironment, safe: string, module?: string): Promise<Contract> {
@@ -19,7 +16,7 @@ export async function spendingModule(hre: HardhatRuntimeEnvironment, safe: strin
   const provider = hre.ethers.provider;
   let enabled = false;
   try {
-    enabled = (await new Contract(safe, safeModules, provider).isModuleEnabled(address)) as boolean;
+    enabled = (await new Contract(safe, safeReadInterface, provider).isModuleEnabled(address)) as boolean;
   } catch {
     throw new UserError(`${safe} does not answer isModuleEnabled: it is not a Safe on this chain.`);
   }

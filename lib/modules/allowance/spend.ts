@@ -4,8 +4,8 @@ import type { Provider, Signer } from "ethers";
 import { describeAsset, formatAsset } from "../../assets";
 import { UserError } from "../../errors";
 import { explainRevert, revertData } from "../../revert";
-import { spendingLimitViews } from "../install";
 import { signSpend, spendDomain, SPEND_TYPES } from "../spend";
+import { spendingLimitViews } from "../../abi";
 
 /** The delegate's own spends, direct or signed for a relayer (EIP-712), and what a refused one means. */
 

@@ -8,7 +8,7 @@ import { guardOf } from "../../guard/queue";
 import { isoTime } from "../../format";
 import { explainRevert, revertData } from "../../revert";
 import { toolkitAddress } from "../../toolkit";
-import { recoveryModuleInterface } from "../install";
+import { recoveryModuleInterface } from "../../abi";
 
 /** The RecoveryModule contract: which one, its errors in sentences, and the calls sent to it directly. */
 

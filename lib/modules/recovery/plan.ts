@@ -4,13 +4,12 @@ import type { Provider } from "ethers";
 import { addressArg, sortAddresses } from "../../args";
 import { UserError } from "../../errors";
 import { formatDuration } from "../../format";
-import { treasuryGuardInterface } from "../../guard/install";
-import { guardQueueInterface } from "../../guard/queue";
 import type { SafeCall } from "../../safe/install";
 import { readSafeState } from "../../safe/state";
-import { recoveryCalls, recoveryInterface } from "../install";
+import { recoveryCalls } from "../install";
 import { checkGuardians, checkPeriods } from "./args";
 import { recoveryContract } from "./contract";
+import { guardQueueInterface, recoveryInterface, treasuryGuardInterface } from "../../abi";
 
 /** The Safe calls that configure or cancel recovery; they are proposed through the one propose path. */
 

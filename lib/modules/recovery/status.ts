@@ -3,8 +3,8 @@ import type { EventLog, Provider } from "ethers";
 
 import { isoTime, formatDuration, keyValues, table } from "../../format";
 import { readSafeState } from "../../safe/state";
-import { recoveryModuleInterface } from "../install";
 import { RECOVERY_STATES, recoveryContract, type RecoveryStateName } from "./contract";
+import { recoveryModuleInterface } from "../../abi";
 
 /** A Safe's recovery as the chain has it now, and its human layout (the --json form is the object). */
 

@@ -3,12 +3,13 @@ import type { MetaTransactionData, SafeTransaction } from "@safe-global/types-ki
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { UserError } from "../../errors";
-import { guardOf, guardQueueInterface } from "../../guard/queue";
+import { guardOf } from "../../guard/queue";
 import type { OwnerSigner } from "../../signer";
 import type { SignerSummary } from "../../summary";
 import { apiKit, protocolKit } from "../kit";
 import { serviceCall, serviceRead } from "../service";
 import { approved, fieldsOf, summarize, type Approve } from "./common";
+import { guardQueueInterface } from "../../abi";
 
 /** Proposing: the summary approved, delayed transactions wrapped in the guard's queue, the first signature posted. */
 

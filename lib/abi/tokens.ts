@@ -1,9 +1,10 @@
 import { Interface } from "ethers";
 
+/** Every hand-written token fragment, checked against OpenZeppelin's and the test tokens' ABIs in test/lib/abi.test.ts. */
+
 /**
- * What the summary can decode without a verified ABI: the token standards the guard decodes, the Safe's own
- * configuration functions and the Safe libraries a transaction may DELEGATECALL. The toolkit's own contracts are
- * decoded with their compiled ABIs (lib/summary/names.ts).
+ * The token calls the guard decodes (ERC20, ERC721, ERC1155, ERC777, ERC1363): what the summary can decode without
+ * a verified ABI. The toolkit's own contracts are decoded with their compiled ABIs (lib/summary/names.ts).
  */
 export const tokenInterface = new Interface([
   "function transfer(address to, uint256 amount)",
@@ -42,26 +43,20 @@ export const FUNGIBLE_AMOUNT_FUNCTIONS = new Set([
   "approveAndCall",
 ]);
 
-/** The Safe's configuration functions (OwnerManager, ModuleManager, GuardManager, FallbackManager, 1.5.0). */
-export const safeConfigInterface = new Interface([
-  "function addOwnerWithThreshold(address owner, uint256 threshold)",
-  "function removeOwner(address prevOwner, address owner, uint256 threshold)",
-  "function swapOwner(address prevOwner, address oldOwner, address newOwner)",
-  "function changeThreshold(uint256 threshold)",
-  "function enableModule(address module)",
-  "function disableModule(address prevModule, address module)",
-  "function setGuard(address guard)",
-  "function setModuleGuard(address moduleGuard)",
-  "function setFallbackHandler(address handler)",
-  "function approveHash(bytes32 hashToApprove)",
+/** The token events whose logs the simulation decodes. */
+export const tokenEvents = new Interface([
+  "event Transfer(address indexed from, address indexed to, uint256 value)",
+  "event Approval(address indexed owner, address indexed spender, uint256 value)",
+  "event ApprovalForAll(address indexed owner, address indexed operator, bool approved)",
 ]);
 
-/** The Safe libraries the TreasuryGuard lets a Safe DELEGATECALL (each through the queue except MultiSendCallOnly). */
-export const safeLibraryInterface = new Interface([
-  "function multiSend(bytes transactions)",
-  "function signMessage(bytes _data)",
-  "function migrateSingleton()",
-  "function migrateWithFallbackHandler()",
-  "function migrateL2Singleton()",
-  "function migrateL2WithFallbackHandler()",
+/** What the toolkit reads from an ERC20 and the payment it sends. */
+export const erc20Interface = new Interface([
+  "function transfer(address to, uint256 amount) returns (bool)",
+  "function balanceOf(address account) view returns (uint256)",
+  "function symbol() view returns (string)",
+  "function decimals() view returns (uint8)",
 ]);
+
+/** Solidity's own revert reason, `Error(string)`. */
+export const solidityErrorInterface = new Interface(["error Error(string)"]);

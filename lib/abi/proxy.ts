@@ -1,0 +1,10 @@
+import { Interface } from "ethers";
+
+/** The proxy upgrade calls (ProxyAdmin, UUPS) and the owner read, checked against OpenZeppelin's ABIs in
+ * test/lib/abi.test.ts. */
+
+export const proxyUpgradeInterface = new Interface([
+  "function upgradeAndCall(address proxy, address implementation, bytes data) payable",
+  "function upgradeToAndCall(address newImplementation, bytes data) payable",
+  "function owner() view returns (address)",
+]);
