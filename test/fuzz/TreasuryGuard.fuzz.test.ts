@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { expect } from "chai";
 import fc from "fast-check";
 
-import { hermetic } from "../guards/hermetic";
+import { hermetic } from "../fixtures/hermetic";
 import { FIXED_SEEDS, Fuzzer, timing } from "./runner";
 
 /**

@@ -11,7 +11,7 @@ import {
   ZeroAddress,
 } from "ethers";
 
-import { erc20, ETH, HOUR, DAY, safeIface } from "../guards/fixtures";
+import { DAY, erc20, ETH, HOUR, safeIface, SENTINEL } from "../fixtures/constants";
 import { guardSetters } from "./model";
 import { hookIface, multiIface, nftIface, safeAdminIface, type World } from "./world";
 
@@ -370,7 +370,6 @@ export function resolveCall(
   owners: string[],
   modules: string[],
 ): { to: string; value: bigint; data: string } {
-  const SENTINEL = "0x0000000000000000000000000000000000000001";
   const prevOf = (list: string[], x: string) => {
     const i = list.findIndex((y) => y.toLowerCase() === x.toLowerCase());
     return i <= 0 ? SENTINEL : list[i - 1];

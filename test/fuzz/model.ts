@@ -1,5 +1,7 @@
 import { getBytes, hexlify, Interface, ZeroAddress } from "ethers";
 
+import { DAY, HOUR } from "../fixtures/constants";
+
 /**
  * Reference model of the TreasuryGuard policy, written from docs/policy.md (not from the contract): what a Safe may
  * do instantly, what needs the queue, what is forbidden, what each instant transaction counts against the rolling
@@ -8,8 +10,7 @@ import { getBytes, hexlify, Interface, ZeroAddress } from "ethers";
  */
 
 export const ETH_ASSET = ZeroAddress;
-export const HOUR = 3600n;
-export const DAY = 24n * HOUR;
+export { DAY, HOUR };
 export const MIN_DELAY = HOUR;
 export const MAX_DELAY = 30n * DAY;
 

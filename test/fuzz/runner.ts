@@ -3,7 +3,7 @@ import { concat, getAddress, getBytes, Interface, toBeHex, ZeroAddress } from "e
 import type { Signer, TransactionReceipt } from "ethers";
 import hre, { ethers } from "hardhat";
 
-import { GUARD_SLOT, MODULE_GUARD_SLOT, safeIface } from "../guards/fixtures";
+import { GUARD_SLOT, MODULE_GUARD_SLOT, safeIface } from "../fixtures/constants";
 import { buildTx, encodeMultiSend, stepArbitrary, type Step } from "./generator";
 import {
   checkCaps,

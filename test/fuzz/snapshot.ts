@@ -1,7 +1,7 @@
 import { Interface, ZeroAddress } from "ethers";
 import type { Result } from "ethers";
 
-import { GUARD_SLOT, MODULE_GUARD_SLOT } from "../guards/fixtures";
+import { GUARD_SLOT, MODULE_GUARD_SLOT, SENTINEL } from "../fixtures/constants";
 import type { Model } from "./model";
 import { FALLBACK_SLOT, hookIface, multiIface, nftIface, type World } from "./world";
 
@@ -12,8 +12,6 @@ import { FALLBACK_SLOT, hookIface, multiIface, nftIface, type World } from "./wo
  * changed" is a plain comparison.
  */
 export type Snapshot = Map<string, string>;
-
-const SENTINEL = "0x0000000000000000000000000000000000000001";
 const erc20View = new Interface([
   "function balanceOf(address) view returns (uint256)",
   "function allowance(address,address) view returns (uint256)",

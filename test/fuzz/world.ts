@@ -7,7 +7,8 @@ import hre, { ethers } from "hardhat";
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
 import { canonicalAddresses } from "../../lib/safe/canonical";
 import { createSafe, safeInterface } from "../../lib/safe/create";
-import { batch, DAY, ETH, HOUR, safeIface } from "../guards/fixtures";
+import { batch } from "../fixtures/batch";
+import { DAY, ETH, HOUR, safeIface } from "../fixtures/constants";
 import { tokenInterface } from "../../lib/abi";
 
 /**

@@ -3,25 +3,22 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Contract, MaxUint256, parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
+import { batch, type Call } from "../fixtures/batch";
 import {
-  batch,
   CALL,
   DELEGATECALL,
   erc20,
   ETH,
   GUARD_SLOT,
-  guardedSafe,
   MODULE_GUARD_SLOT,
-  queueTx,
   QueueState,
   Reason,
   safeIface,
-  storedAddress,
-  time,
-} from "./fixtures";
+  SENTINEL,
+} from "../fixtures/constants";
+import { guardedSafe, queueTx, storedAddress, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 import { prevalidatedSignatures } from "../../lib/safe/prevalidated";
-import type { Call } from "./fixtures";
-import { hermetic } from "./hermetic";
 
 // Adversarial review of the split guard: (a) an owner quorum tricked into signing one instant Safe transaction crafted
 // by an attacker, (b) a compromised module (the fixture's TestModule, also the recovery module). Each test asserts the
@@ -354,7 +351,6 @@ describe("TreasuryGuard adversarial review (Safe 1.5.0)", function () {
 
     it("as recovery module, gets no bypass for a payment or a guard change smuggled next to owner changes", async function () {
       const f = await loadFixture(fixture);
-      const SENTINEL = "0x0000000000000000000000000000000000000001";
       const [o0, o1] = f.owners;
       const swap = safeIface.encodeFunctionData("swapOwner", [SENTINEL, o0.address, f.stranger.address]);
       const threshold = safeIface.encodeFunctionData("changeThreshold", [1n]);

@@ -3,21 +3,10 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { getAddress, toBeHex, ZeroAddress, zeroPadValue } from "ethers";
 import { ethers } from "hardhat";
 
-import {
-  batch,
-  CALL,
-  erc20,
-  GUARD_SLOT,
-  guardedSafe,
-  queueTx,
-  QueueState,
-  Reason,
-  safeIface,
-  storedAddress,
-  time,
-  Verdict,
-} from "./fixtures";
-import { hermetic } from "./hermetic";
+import { batch } from "../fixtures/batch";
+import { CALL, erc20, GUARD_SLOT, QueueState, Reason, safeIface, SENTINEL, Verdict } from "../fixtures/constants";
+import { guardedSafe, queueTx, storedAddress, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 // Attack paths found by adversarial testing (issue 8), each closed at the rule that let it through. Every test here
 // fails on the guard before the fix.
@@ -306,7 +295,6 @@ for (const [version, fixture] of [
     });
 
     describe("the queue's own module (found by the invariant fuzzer)", function () {
-      const SENTINEL = "0x0000000000000000000000000000000000000001";
       const disableGuardModule = async (f: Awaited<ReturnType<typeof fixture>>) => {
         const [modules] = (await f.safe.getModulesPaginated(SENTINEL, 10)) as [string[], string];
         const index = modules.indexOf(f.guardAddress);

@@ -4,8 +4,10 @@ import fc from "fast-check";
 import { parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
-import { batch, DELEGATECALL, erc20, ETH, guardedSafe, Reason, safeIface, Verdict } from "./fixtures";
-import { hermetic } from "./hermetic";
+import { batch } from "../fixtures/batch";
+import { DELEGATECALL, erc20, ETH, Reason, safeIface, Verdict } from "../fixtures/constants";
+import { guardedSafe } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 const fixture = async () => {
   const f = await guardedSafe("1.5.0");

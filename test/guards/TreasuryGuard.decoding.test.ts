@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 
-import { CALL, guardedSafe, Reason, Verdict } from "./fixtures";
-import { hermetic } from "./hermetic";
+import { CALL, Reason, Verdict } from "../fixtures/constants";
+import { guardedSafe } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 import { tokenInterface } from "../../lib/abi";
 
 const fixture = () => guardedSafe("1.5.0");

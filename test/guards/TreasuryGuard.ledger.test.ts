@@ -3,9 +3,11 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Contract, parseEther, ZeroAddress, zeroPadValue } from "ethers";
 import { ethers } from "hardhat";
 
-import { batch, CALL, DAY, erc20, ETH, guardedSafe, HOUR, queueTx, Reason, time } from "./fixtures";
+import { batch } from "../fixtures/batch";
+import { CALL, DAY, erc20, ETH, HOUR, Reason } from "../fixtures/constants";
+import { guardedSafe, queueTx, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 import { prevalidatedSignatures } from "../../lib/safe/prevalidated";
-import { hermetic } from "./hermetic";
 
 type Fixture = Awaited<ReturnType<typeof guardedSafe>>;
 const TEN = parseEther("10");

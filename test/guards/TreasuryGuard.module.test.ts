@@ -3,24 +3,12 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
-import {
-  batch,
-  CALL,
-  DAY,
-  DELEGATECALL,
-  ETH,
-  guardedSafe,
-  MODULE_GUARD_SLOT,
-  queueTx,
-  Reason,
-  safeIface,
-  storedAddress,
-  time,
-} from "./fixtures";
-import { hermetic } from "./hermetic";
+import { batch } from "../fixtures/batch";
+import { CALL, DAY, DELEGATECALL, ETH, MODULE_GUARD_SLOT, Reason, safeIface, SENTINEL } from "../fixtures/constants";
+import { guardedSafe, queueTx, storedAddress, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 const TEN = parseEther("10");
-const SENTINEL = "0x0000000000000000000000000000000000000001";
 const guardedSafe150 = () => guardedSafe("1.5.0");
 
 describe("TreasuryGuard (Safe 1.5.0, module guard)", function () {

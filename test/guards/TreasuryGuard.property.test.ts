@@ -3,8 +3,10 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import { parseEther } from "ethers";
 
-import { batch, DAY, ETH, guardedSafe, HOUR, time } from "./fixtures";
-import { hermetic } from "./hermetic";
+import { batch } from "../fixtures/batch";
+import { DAY, ETH, HOUR } from "../fixtures/constants";
+import { guardedSafe, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 const CAP = parseEther("10");
 const UNIT = parseEther("1");

@@ -3,25 +3,22 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
+import { batch } from "../fixtures/batch";
 import {
-  batch,
   CALL,
   DAY,
   DELEGATECALL,
   erc20,
   ETH,
   GUARD_SLOT,
-  guardedSafe,
   HOUR,
-  queueTx,
   QueueState,
   Reason,
   safeIface,
-  storedAddress,
-  time,
   Verdict,
-} from "./fixtures";
-import { hermetic } from "./hermetic";
+} from "../fixtures/constants";
+import { guardedSafe, queueTx, storedAddress, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 const TEN = parseEther("10");
 const guardedSafe150 = () => guardedSafe("1.5.0");

@@ -7,9 +7,10 @@ import { bootstrapSafeContracts } from "../../lib/bootstrap";
 import { guardInstallBatch, guardSetupHook, KEEP_FALLBACK_HANDLER, type GuardPolicy } from "../../lib/guard/install";
 import { canonicalContract, SAFE_VERSIONS } from "../../lib/safe/canonical";
 import { createSafe } from "../../lib/safe/create";
+import { ETH, GUARD_SLOT, MODULE_GUARD_SLOT } from "../fixtures/constants";
+import { storedAddress } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 import { execSafeTx, safeAt } from "../fixtures/safe";
-import { ETH, GUARD_SLOT, MODULE_GUARD_SLOT, storedAddress } from "./fixtures";
-import { hermetic } from "./hermetic";
 import { treasuryGuardInterface, treasuryGuardQueueEvents, treasuryGuardViews } from "../../lib/abi";
 
 async function chain() {

@@ -4,8 +4,10 @@ import { parseEther } from "ethers";
 import { ethers } from "hardhat";
 
 import { describeVerdict, explainGuardError, REASONS } from "../../lib/guard/policy";
-import { batch, DELEGATECALL, ETH, guardedSafe } from "./fixtures";
-import { hermetic } from "./hermetic";
+import { batch } from "../fixtures/batch";
+import { DELEGATECALL, ETH } from "../fixtures/constants";
+import { guardedSafe } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 import { treasuryGuardErrors } from "../../lib/abi";
 
 const fixture = () => guardedSafe("1.5.0");

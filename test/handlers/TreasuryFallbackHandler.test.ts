@@ -6,19 +6,10 @@ import hre, { ethers } from "hardhat";
 
 import { canonicalContract, SAFE_VERSIONS, type SafeVersion } from "../../lib/safe/canonical";
 import { createSafe } from "../../lib/safe/create";
-import {
-  DAY,
-  DELEGATECALL,
-  GUARD_SLOT,
-  guardedSafe,
-  queueTx,
-  Reason,
-  safeIface,
-  storedAddress,
-  time,
-  type Call,
-} from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
+import { type Call } from "../fixtures/batch";
+import { DAY, DELEGATECALL, GUARD_SLOT, Reason, safeIface } from "../fixtures/constants";
+import { guardedSafe, queueTx, storedAddress, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 /** keccak256("fallback_manager.handler.address") */
 const FALLBACK_HANDLER_SLOT = "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5";

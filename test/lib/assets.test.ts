@@ -4,8 +4,8 @@ import { ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
 import { parseAmount, resolveAsset } from "../../lib/assets";
-import { guardedSafe } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
+import { guardedSafe } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 const fixture = () => guardedSafe("1.5.0");
 

@@ -6,8 +6,8 @@ import hre from "hardhat";
 import { bootstrapSafeContracts } from "../../lib/bootstrap";
 import { toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, parseTreasuryParams, readTreasuryParams, TreasuryParamsError } from "../../lib/treasury";
+import { hermetic } from "../fixtures/hermetic";
 import { execSafeTx, safeAt } from "../fixtures/safe";
-import { hermetic } from "../guards/hermetic";
 import { spendingLimitInterface } from "../../lib/abi";
 
 const DELEGATE = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"; // Hardhat account #6

@@ -5,8 +5,10 @@ import hre from "hardhat";
 
 import { buildSummary, formatSummary, type SafeTxFields } from "../../lib/summary";
 import { toolkitAddress } from "../../lib/toolkit";
-import { batch, erc20, guardedSafe, safeIface } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
+import { batch } from "../fixtures/batch";
+import { erc20, safeIface } from "../fixtures/constants";
+import { guardedSafe } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 import { recoveryInterface } from "../../lib/abi";
 
 const fixture = () => guardedSafe("1.5.0");

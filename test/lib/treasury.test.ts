@@ -14,7 +14,7 @@ import {
   TreasuryParamsError,
 } from "../../lib/treasury";
 import { UserError } from "../../lib/errors";
-import { hermetic } from "../guards/hermetic";
+import { hermetic } from "../fixtures/hermetic";
 import { execSafeTx, safeAt } from "../fixtures/safe";
 import { treasuryGuardInterface } from "../../lib/abi";
 

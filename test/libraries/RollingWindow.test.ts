@@ -5,14 +5,13 @@ import fc from "fast-check";
 
 import { revertData } from "../../lib/revert";
 import type { RollingWindowMock, RollingWindowReferenceMock } from "../../typechain-types";
-import { hermetic } from "../guards/hermetic";
+import { hermetic } from "../fixtures/hermetic";
+import { DAY, HOUR } from "../fixtures/constants";
 
 // Under coverage (COVERAGE=1) every instrumented step costs several times more: a tenth of the sequences still runs
 // every branch, and the full count runs in `npm test`.
 const RUNS = (n: number) => (process.env.COVERAGE === "1" ? Math.ceil(n / 10) : n);
 
-const HOUR = 3600n;
-const DAY = 24n * HOUR;
 const MAX_AMOUNT = (1n << 96n) - 1n;
 // An hour-aligned start far from zero, as on a real chain.
 const T0 = 1_800_000_000n - (1_800_000_000n % HOUR);

@@ -5,9 +5,11 @@ import { parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
 import { signSpend, spendDomain } from "../../lib/modules/spend";
-import { guardedSafe, batch as guardBatch, queueTx } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { batch, HOUR, moduleSafe, safeIface } from "./helpers";
+import { batch, batch as guardBatch } from "../fixtures/batch";
+import { HOUR, safeIface } from "../fixtures/constants";
+import { guardedSafe, queueTx } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
+import { moduleSafe } from "../fixtures/modules";
 
 const ETH = ZeroAddress;
 const ALLOWANCE = parseEther("2");
@@ -28,18 +30,21 @@ async function attackFixture() {
     await (await token.mint(s.safeAddress, parseEther("10000"))).wait();
     await (
       await s.exec(
-        batch("1.5.0", [
-          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
-          { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, ALLOWANCE]) },
-          {
-            to: moduleAddress,
-            data: m.encodeFunctionData("setAllowance", [delegate.address, tokenAddress, ALLOWANCE]),
-          },
-          {
-            to: moduleAddress,
-            data: m.encodeFunctionData("setRecipient", [delegate.address, recipient.address, true]),
-          },
-        ]),
+        batch(
+          [
+            { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
+            { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, ALLOWANCE]) },
+            {
+              to: moduleAddress,
+              data: m.encodeFunctionData("setAllowance", [delegate.address, tokenAddress, ALLOWANCE]),
+            },
+            {
+              to: moduleAddress,
+              data: m.encodeFunctionData("setRecipient", [delegate.address, recipient.address, true]),
+            },
+          ],
+          "1.5.0",
+        ),
       )
     ).wait();
     return s;
@@ -52,11 +57,14 @@ async function attackFixture() {
   const attackerAddress = await attacker.getAddress();
   await (
     await a.exec(
-      batch("1.5.0", [
-        { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [attackerAddress, ETH, ALLOWANCE]) },
-        { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [attackerAddress, attackerAddress, true]) },
-        { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [attackerAddress, recipient.address, true]) },
-      ]),
+      batch(
+        [
+          { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [attackerAddress, ETH, ALLOWANCE]) },
+          { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [attackerAddress, attackerAddress, true]) },
+          { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [attackerAddress, recipient.address, true]) },
+        ],
+        "1.5.0",
+      ),
     )
   ).wait();
   const { chainId } = await ethers.provider.getNetwork();

@@ -7,20 +7,21 @@ import { ethers } from "hardhat";
 
 import { signSpend, spendDomain } from "../../lib/modules/spend";
 import { canonicalContract, type SafeVersion } from "../../lib/safe/canonical";
+import { batch, batch as guardBatch } from "../fixtures/batch";
 import {
-  batch as guardBatch,
+  DAY,
   DELEGATECALL,
   GUARD_SLOT,
-  guardedSafe,
+  HOUR,
   MODULE_GUARD_SLOT,
-  queueTx,
   QueueState,
   Reason,
+  SAFE_VERSIONS,
   safeIface,
-  storedAddress,
-} from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { batch, DAY, HOUR, moduleSafe, SAFE_VERSIONS } from "./helpers";
+} from "../fixtures/constants";
+import { guardedSafe, queueTx, storedAddress } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
+import { moduleSafe } from "../fixtures/modules";
 
 // Adversarial review of the second contracts pass (issue 8): SpendingLimitModule's relay nonce and compact
 // signatures, the fallback handler's off-chain path as seen from modules, and the guard's queue. The queue test
@@ -168,16 +169,22 @@ async function spendFixture(version: SafeVersion, saltNonce: bigint) {
     s.exec({ to: moduleAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, asset, amount]) });
   await (
     await s.exec(
-      batch(version, [
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
-        { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, parseEther("2")]) },
-        {
-          to: moduleAddress,
-          data: m.encodeFunctionData("setAllowance", [delegate.address, tokenAddress, parseEther("1000")]),
-        },
-        { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [delegate.address, recipient.address, true]) },
-        { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [delegate.address, stranger.address, true]) },
-      ]),
+      batch(
+        [
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
+          { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, parseEther("2")]) },
+          {
+            to: moduleAddress,
+            data: m.encodeFunctionData("setAllowance", [delegate.address, tokenAddress, parseEther("1000")]),
+          },
+          {
+            to: moduleAddress,
+            data: m.encodeFunctionData("setRecipient", [delegate.address, recipient.address, true]),
+          },
+          { to: moduleAddress, data: m.encodeFunctionData("setRecipient", [delegate.address, stranger.address, true]) },
+        ],
+        version,
+      ),
     )
   ).wait();
   const { chainId } = await ethers.provider.getNetwork();

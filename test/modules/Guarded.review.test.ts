@@ -4,9 +4,11 @@ import { Interface, parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
 import type { SafeVersion } from "../../lib/safe/canonical";
-import { CALL, erc20, guardedSafe, queueTx, QueueState, Reason, Verdict, time } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { batch as moduleBatch, DAY, HOUR, moduleSafe, SENTINEL, sorted } from "./helpers";
+import { batch as moduleBatch } from "../fixtures/batch";
+import { CALL, DAY, erc20, HOUR, QueueState, Reason, SENTINEL, Verdict } from "../fixtures/constants";
+import { guardedSafe, queueTx, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
+import { moduleSafe, sorted } from "../fixtures/modules";
 
 // Paths found by an adversarial review of the second pass (a module acting on the guard, a capped NFT collection,
 // epochs a module could dodge, a recorder answering nothing, a hidden veto at finalization). Each failed before its fix.
@@ -108,29 +110,32 @@ describe("TreasuryGuard and RecoveryModule: review findings", function () {
       const g = guard.interface;
       await (
         await s.exec(
-          moduleBatch(version, [
-            { to: guardAddress, data: g.encodeFunctionData("setCap", [ZeroAddress, parseEther("10")]) },
-            { to: guardAddress, data: g.encodeFunctionData("setRecipient", [alice.address, true]) },
-            { to: guardAddress, data: g.encodeFunctionData("setDelay", [Number(HOUR)]) },
-            { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [guardAddress]) },
-            { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [recoveryAddress]) },
-            { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [moduleAddress]) },
-            ...(version === "1.5.0"
-              ? [{ to: s.safeAddress, data: safeAdmin.encodeFunctionData("setModuleGuard", [guardAddress]) }]
-              : []),
-            { to: s.safeAddress, data: safeAdmin.encodeFunctionData("setGuard", [guardAddress]) },
-            // Configured after the guard is installed, as lib/treasury.ts now does: the record is trusted.
-            {
-              to: recoveryAddress,
-              data: recovery.interface.encodeFunctionData("configure", [
-                guardians.map((x) => x.address),
-                2,
-                INACTIVITY,
-                3n * DAY,
-                guardAddress,
-              ]),
-            },
-          ]),
+          moduleBatch(
+            [
+              { to: guardAddress, data: g.encodeFunctionData("setCap", [ZeroAddress, parseEther("10")]) },
+              { to: guardAddress, data: g.encodeFunctionData("setRecipient", [alice.address, true]) },
+              { to: guardAddress, data: g.encodeFunctionData("setDelay", [Number(HOUR)]) },
+              { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [guardAddress]) },
+              { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [recoveryAddress]) },
+              { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [moduleAddress]) },
+              ...(version === "1.5.0"
+                ? [{ to: s.safeAddress, data: safeAdmin.encodeFunctionData("setModuleGuard", [guardAddress]) }]
+                : []),
+              { to: s.safeAddress, data: safeAdmin.encodeFunctionData("setGuard", [guardAddress]) },
+              // Configured after the guard is installed, as lib/treasury.ts now does: the record is trusted.
+              {
+                to: recoveryAddress,
+                data: recovery.interface.encodeFunctionData("configure", [
+                  guardians.map((x) => x.address),
+                  2,
+                  INACTIVITY,
+                  3n * DAY,
+                  guardAddress,
+                ]),
+              },
+            ],
+            version,
+          ),
         )
       ).wait();
       if (version === "1.5.0") {
@@ -206,14 +211,17 @@ describe("TreasuryGuard and RecoveryModule: review findings", function () {
     const s = await moduleSafe("1.5.0", owners, 1, 0xbe71_e0a2n);
     await (
       await s.exec(
-        moduleBatch("1.5.0", [
-          { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [recoveryAddress]) },
-          {
-            to: recoveryAddress,
-            data: recovery.interface.encodeFunctionData("configure", [[guardians[0].address], 1, 0, HOUR, recorder]),
-          },
-          { to: s.safeAddress, data: safeAdmin.encodeFunctionData("setGuard", [recorder]) },
-        ]),
+        moduleBatch(
+          [
+            { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [recoveryAddress]) },
+            {
+              to: recoveryAddress,
+              data: recovery.interface.encodeFunctionData("configure", [[guardians[0].address], 1, 0, HOUR, recorder]),
+            },
+            { to: s.safeAddress, data: safeAdmin.encodeFunctionData("setGuard", [recorder]) },
+          ],
+          "1.5.0",
+        ),
       )
     ).wait();
     // A recorder that answers an empty return is not watching: observations still work.
@@ -243,19 +251,22 @@ describe("TreasuryGuard and RecoveryModule: review findings", function () {
     const s = await moduleSafe("1.5.0", owners, 2, 0xbe71_e0a3n);
     await (
       await s.exec(
-        moduleBatch("1.5.0", [
-          { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [recoveryAddress]) },
-          {
-            to: recoveryAddress,
-            data: recovery.interface.encodeFunctionData("configure", [
-              guardians.map((x) => x.address),
-              2,
-              0,
-              3n * DAY,
-              ZeroAddress,
-            ]),
-          },
-        ]),
+        moduleBatch(
+          [
+            { to: s.safeAddress, data: safeAdmin.encodeFunctionData("enableModule", [recoveryAddress]) },
+            {
+              to: recoveryAddress,
+              data: recovery.interface.encodeFunctionData("configure", [
+                guardians.map((x) => x.address),
+                2,
+                0,
+                3n * DAY,
+                ZeroAddress,
+              ]),
+            },
+          ],
+          "1.5.0",
+        ),
       )
     ).wait();
     const newOwners = sorted([newA.address, newB.address]);

@@ -4,8 +4,10 @@ import { parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
 import type { SafeVersion } from "../../lib/safe/canonical";
-import { hermetic } from "../guards/hermetic";
-import { batch, DAY, moduleSafe, SAFE_VERSIONS, safeIface, sorted } from "./helpers";
+import { batch } from "../fixtures/batch";
+import { DAY, SAFE_VERSIONS, safeIface } from "../fixtures/constants";
+import { hermetic } from "../fixtures/hermetic";
+import { moduleSafe, sorted } from "../fixtures/modules";
 
 const ETH = ZeroAddress;
 // ITreasuryGuard.Reason
@@ -27,22 +29,25 @@ async function spendingWithGuard() {
   // Installed before the guard is on (as in the creation batch): raising caps later would need the queue.
   await (
     await s.exec(
-      batch("1.5.0", [
-        { to: guardAddress, data: g.encodeFunctionData("setCap", [ETH, parseEther("3")]) },
-        { to: guardAddress, data: g.encodeFunctionData("setRecipient", [alice.address, true]) },
-        // Tightening the module's configuration stays instant under the guard; loosening it needs the queue.
-        ...(["lowerAllowance", "removeRecipient"] as const).map((name) => ({
-          to: guardAddress,
-          data: g.encodeFunctionData("setTrustedSelector", [spendingAddress, m.getFunction(name)!.selector, true]),
-        })),
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [spendingAddress]) },
-        { to: spendingAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, parseEther("2")]) },
-        // alice is only in the guard's whitelist: the delegate may pay her because the Safe names the registry.
-        { to: spendingAddress, data: m.encodeFunctionData("setRecipientRegistry", [guardAddress]) },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [guardAddress]) },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("setModuleGuard", [guardAddress]) },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("setGuard", [guardAddress]) },
-      ]),
+      batch(
+        [
+          { to: guardAddress, data: g.encodeFunctionData("setCap", [ETH, parseEther("3")]) },
+          { to: guardAddress, data: g.encodeFunctionData("setRecipient", [alice.address, true]) },
+          // Tightening the module's configuration stays instant under the guard; loosening it needs the queue.
+          ...(["lowerAllowance", "removeRecipient"] as const).map((name) => ({
+            to: guardAddress,
+            data: g.encodeFunctionData("setTrustedSelector", [spendingAddress, m.getFunction(name)!.selector, true]),
+          })),
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [spendingAddress]) },
+          { to: spendingAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, parseEther("2")]) },
+          // alice is only in the guard's whitelist: the delegate may pay her because the Safe names the registry.
+          { to: spendingAddress, data: m.encodeFunctionData("setRecipientRegistry", [guardAddress]) },
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [guardAddress]) },
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("setModuleGuard", [guardAddress]) },
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("setGuard", [guardAddress]) },
+        ],
+        "1.5.0",
+      ),
     )
   ).wait();
   return { ...s, guard, spending, delegate, alice };
@@ -64,35 +69,38 @@ async function recoveryWithGuard(version: SafeVersion) {
   const s = await moduleSafe(version, owners, 2, version === "1.5.0" ? 0x9a4d_5ec0n : 0x9a4d_5ec1n);
   await (
     await s.exec(
-      batch(version, [
-        { to: guardAddress, data: guard.interface.encodeFunctionData("setRecoveryModule", [recoveryAddress]) },
-        {
-          to: guardAddress,
-          data: guard.interface.encodeFunctionData("setTrustedSelector", [
-            recoveryAddress,
-            recovery.interface.getFunction("cancelRecovery")!.selector,
-            true,
-          ]),
-        },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [recoveryAddress]) },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [await otherModule.getAddress()]) },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [guardAddress]) },
-        ...(version === "1.5.0"
-          ? [{ to: s.safeAddress, data: safeIface.encodeFunctionData("setModuleGuard", [guardAddress]) }]
-          : []),
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("setGuard", [guardAddress]) },
-        // After setGuard: the module trusts the guard's record only if it was the guard when configured.
-        {
-          to: recoveryAddress,
-          data: recovery.interface.encodeFunctionData("configure", [
-            guardians.map((x) => x.address),
-            2,
-            INACTIVITY,
-            DELAY,
-            guardAddress,
-          ]),
-        },
-      ]),
+      batch(
+        [
+          { to: guardAddress, data: guard.interface.encodeFunctionData("setRecoveryModule", [recoveryAddress]) },
+          {
+            to: guardAddress,
+            data: guard.interface.encodeFunctionData("setTrustedSelector", [
+              recoveryAddress,
+              recovery.interface.getFunction("cancelRecovery")!.selector,
+              true,
+            ]),
+          },
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [recoveryAddress]) },
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [await otherModule.getAddress()]) },
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [guardAddress]) },
+          ...(version === "1.5.0"
+            ? [{ to: s.safeAddress, data: safeIface.encodeFunctionData("setModuleGuard", [guardAddress]) }]
+            : []),
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("setGuard", [guardAddress]) },
+          // After setGuard: the module trusts the guard's record only if it was the guard when configured.
+          {
+            to: recoveryAddress,
+            data: recovery.interface.encodeFunctionData("configure", [
+              guardians.map((x) => x.address),
+              2,
+              INACTIVITY,
+              DELAY,
+              guardAddress,
+            ]),
+          },
+        ],
+        version,
+      ),
     )
   ).wait();
   const configuredAt = BigInt(await time.latest());

@@ -5,8 +5,10 @@ import { parseEther, ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
 
 import { canonicalAddresses, type SafeVersion } from "../../lib/safe/canonical";
-import { hermetic } from "../guards/hermetic";
-import { batch, DAY, HOUR, moduleSafe, SAFE_VERSIONS, safeIface, sorted } from "./helpers";
+import { batch } from "../fixtures/batch";
+import { DAY, HOUR, SAFE_VERSIONS, safeIface } from "../fixtures/constants";
+import { hermetic } from "../fixtures/hermetic";
+import { moduleSafe, sorted } from "../fixtures/modules";
 
 // The RecoveryModule next to the TreasuryGuard (issue 8, attack paths 5 and 8): inactivity is never judged from an
 // activity record that missed an owner transaction, and a recovery never installs owners that can never sign.
@@ -34,32 +36,35 @@ async function setup(version: SafeVersion, inactivity: bigint) {
   const r = recovery.interface;
   await (
     await s.exec(
-      batch(version, [
-        { to: guardAddress, data: g.encodeFunctionData("setCap", [ZeroAddress, parseEther("10")]) },
-        { to: guardAddress, data: g.encodeFunctionData("setRecipient", [alice.address, true]) },
-        { to: guardAddress, data: g.encodeFunctionData("setDelay", [Number(GUARD_DELAY)]) },
-        {
-          to: guardAddress,
-          data: g.encodeFunctionData("setTrustedSelector", [
-            recoveryAddress,
-            r.getFunction("setActivityRecorder")!.selector,
-            true,
-          ]),
-        },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [guardAddress]) },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [recoveryAddress]) },
-        { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [await spending.getAddress()]) },
-        {
-          to: recoveryAddress,
-          data: r.encodeFunctionData("configure", [
-            guardians.map((x) => x.address),
-            2,
-            inactivity,
-            RECOVERY_DELAY,
-            guardAddress,
-          ]),
-        },
-      ]),
+      batch(
+        [
+          { to: guardAddress, data: g.encodeFunctionData("setCap", [ZeroAddress, parseEther("10")]) },
+          { to: guardAddress, data: g.encodeFunctionData("setRecipient", [alice.address, true]) },
+          { to: guardAddress, data: g.encodeFunctionData("setDelay", [Number(GUARD_DELAY)]) },
+          {
+            to: guardAddress,
+            data: g.encodeFunctionData("setTrustedSelector", [
+              recoveryAddress,
+              r.getFunction("setActivityRecorder")!.selector,
+              true,
+            ]),
+          },
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [guardAddress]) },
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [recoveryAddress]) },
+          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [await spending.getAddress()]) },
+          {
+            to: recoveryAddress,
+            data: r.encodeFunctionData("configure", [
+              guardians.map((x) => x.address),
+              2,
+              inactivity,
+              RECOVERY_DELAY,
+              guardAddress,
+            ]),
+          },
+        ],
+        version,
+      ),
     )
   ).wait();
   const newOwners = sorted([newOwnerA.address, newOwnerB.address]);
@@ -70,7 +75,7 @@ async function setup(version: SafeVersion, inactivity: bigint) {
       : []),
     { to: s.safeAddress, data: safeIface.encodeFunctionData("setGuard", [address]) },
   ];
-  const install = () => s.exec(batch(version, guardCalls(guardAddress)));
+  const install = () => s.exec(batch(guardCalls(guardAddress), version));
   const pay = () => s.exec({ to: alice.address, value: 1n });
   const approveAll = async (owners_ = newOwners) => {
     const nonce = (await recovery.config(s.safeAddress)).nonce;
@@ -80,7 +85,7 @@ async function setup(version: SafeVersion, inactivity: bigint) {
   /** Removes the guard through its queue: an instant owner transaction (queue), the delay, then the execution. */
   const removeGuard = async () => {
     const id = (await guard.policy(s.safeAddress)).queued;
-    const removal = batch(version, guardCalls(ZeroAddress));
+    const removal = batch(guardCalls(ZeroAddress), version);
     await (
       await s.exec({
         to: guardAddress,

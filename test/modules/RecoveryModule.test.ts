@@ -6,8 +6,10 @@ import type { Contract, Signer } from "ethers";
 import { ethers } from "hardhat";
 
 import type { SafeVersion } from "../../lib/safe/canonical";
-import { hermetic } from "../guards/hermetic";
-import { batch, DAY, HOUR, moduleSafe, SAFE_VERSIONS, safeIface, SENTINEL, sorted } from "./helpers";
+import { batch } from "../fixtures/batch";
+import { DAY, HOUR, SAFE_VERSIONS, safeIface, SENTINEL } from "../fixtures/constants";
+import { hermetic } from "../fixtures/hermetic";
+import { moduleSafe, sorted } from "../fixtures/modules";
 
 const INACTIVITY = 30n * DAY;
 const DELAY = 3n * DAY;
@@ -34,19 +36,22 @@ async function recoveryFixture(version: SafeVersion, inactivity: bigint, saltNon
   const guardianAddresses = guardians.map((g) => g.address);
   await (
     await exec(
-      batch(version, [
-        { to: safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
-        {
-          to: moduleAddress,
-          data: module.interface.encodeFunctionData("configure", [
-            guardianAddresses,
-            2,
-            inactivity,
-            DELAY,
-            ZeroAddress,
-          ]),
-        },
-      ]),
+      batch(
+        [
+          { to: safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
+          {
+            to: moduleAddress,
+            data: module.interface.encodeFunctionData("configure", [
+              guardianAddresses,
+              2,
+              inactivity,
+              DELAY,
+              ZeroAddress,
+            ]),
+          },
+        ],
+        version,
+      ),
     )
   ).wait();
   const configuredAt = BigInt(await time.latest());
@@ -495,13 +500,16 @@ for (const version of SAFE_VERSIONS) {
         const brokenAddress = await broken.getAddress();
         await (
           await f.exec(
-            batch(f.version, [
-              {
-                to: f.moduleAddress,
-                data: f.module.interface.encodeFunctionData("setActivityRecorder", [brokenAddress]),
-              },
-              { to: f.safeAddress, data: safeIface.encodeFunctionData("setGuard", [brokenAddress]) },
-            ]),
+            batch(
+              [
+                {
+                  to: f.moduleAddress,
+                  data: f.module.interface.encodeFunctionData("setActivityRecorder", [brokenAddress]),
+                },
+                { to: f.safeAddress, data: safeIface.encodeFunctionData("setGuard", [brokenAddress]) },
+              ],
+              f.version,
+            ),
           )
         ).wait();
         const observedAt = BigInt(await time.latest());

@@ -9,8 +9,10 @@ import { ethers } from "hardhat";
 import { signSpend as signCompact, spendDomain, SPEND_TYPES } from "../../lib/modules/spend";
 import { revertData } from "../../lib/revert";
 import type { SafeVersion } from "../../lib/safe/canonical";
-import { hermetic } from "../guards/hermetic";
-import { batch, DAY, HOUR, moduleSafe, SAFE_VERSIONS, safeIface } from "./helpers";
+import { batch } from "../fixtures/batch";
+import { DAY, HOUR, SAFE_VERSIONS, safeIface } from "../fixtures/constants";
+import { hermetic } from "../fixtures/hermetic";
+import { moduleSafe } from "../fixtures/modules";
 
 const ETH = ZeroAddress;
 const ETH_ALLOWANCE = parseEther("2");
@@ -47,18 +49,21 @@ async function spendingFixture(version: SafeVersion, saltNonce: bigint) {
       await (await t.mint(s.safeAddress, parseEther("10000"))).wait();
     await (
       await s.exec(
-        batch(version, [
-          { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
-          { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, ETH_ALLOWANCE]) },
-          ...Object.values(tokens).map((t) => ({
-            to: moduleAddress,
-            data: m.encodeFunctionData("setAllowance", [delegate.address, t, TOKEN_ALLOWANCE]),
-          })),
-          {
-            to: moduleAddress,
-            data: m.encodeFunctionData("setRecipient", [delegate.address, recipient.address, true]),
-          },
-        ]),
+        batch(
+          [
+            { to: s.safeAddress, data: safeIface.encodeFunctionData("enableModule", [moduleAddress]) },
+            { to: moduleAddress, data: m.encodeFunctionData("setAllowance", [delegate.address, ETH, ETH_ALLOWANCE]) },
+            ...Object.values(tokens).map((t) => ({
+              to: moduleAddress,
+              data: m.encodeFunctionData("setAllowance", [delegate.address, t, TOKEN_ALLOWANCE]),
+            })),
+            {
+              to: moduleAddress,
+              data: m.encodeFunctionData("setRecipient", [delegate.address, recipient.address, true]),
+            },
+          ],
+          version,
+        ),
       )
     ).wait();
     return s;
@@ -623,14 +628,20 @@ for (const version of SAFE_VERSIONS) {
         const m = twin.interface;
         await (
           await f.exec(
-            batch(version, [
-              { to: f.safeAddress, data: safeIface.encodeFunctionData("enableModule", [twinAddress]) },
-              { to: twinAddress, data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, ETH_ALLOWANCE]) },
-              {
-                to: twinAddress,
-                data: m.encodeFunctionData("setRecipient", [f.delegate.address, f.recipient.address, true]),
-              },
-            ]),
+            batch(
+              [
+                { to: f.safeAddress, data: safeIface.encodeFunctionData("enableModule", [twinAddress]) },
+                {
+                  to: twinAddress,
+                  data: m.encodeFunctionData("setAllowance", [f.delegate.address, ETH, ETH_ALLOWANCE]),
+                },
+                {
+                  to: twinAddress,
+                  data: m.encodeFunctionData("setRecipient", [f.delegate.address, f.recipient.address, true]),
+                },
+              ],
+              version,
+            ),
           )
         ).wait();
         const sig = await signed(f);
@@ -823,11 +834,11 @@ for (const version of SAFE_VERSIONS) {
         await (
           await f.exec(
             batch(
-              version,
               [ETH, ...Object.values(f.tokens)].map((asset) => ({
                 to: f.moduleAddress,
                 data: m.encodeFunctionData("lowerAllowance", [f.delegate.address, asset, 0n]),
               })),
+              version,
             ),
           )
         ).wait();
@@ -906,16 +917,19 @@ for (const version of SAFE_VERSIONS) {
         const guardAddress = await guard.getAddress();
         await (
           await f.exec(
-            batch(version, [
-              {
-                to: guardAddress,
-                data: guard.interface.encodeFunctionData("setRecipient", [f.recipient.address, true]),
-              },
-              {
-                to: f.moduleAddress,
-                data: f.module.interface.encodeFunctionData("setRecipientRegistry", [guardAddress]),
-              },
-            ]),
+            batch(
+              [
+                {
+                  to: guardAddress,
+                  data: guard.interface.encodeFunctionData("setRecipient", [f.recipient.address, true]),
+                },
+                {
+                  to: f.moduleAddress,
+                  data: f.module.interface.encodeFunctionData("setRecipientRegistry", [guardAddress]),
+                },
+              ],
+              version,
+            ),
           )
         ).wait();
         expect(await f.module.canPay(f.safeAddress, f.stranger.address, f.recipient.address)).to.equal(true);

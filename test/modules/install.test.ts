@@ -7,9 +7,9 @@ import { bootstrapSafeContracts } from "../../lib/bootstrap";
 import type { SafeVersion } from "../../lib/safe/canonical";
 import { createSafe } from "../../lib/safe/create";
 import { SAFE_SELF, setupHook } from "../../lib/safe/install";
+import { DAY, SAFE_VERSIONS, safeIface } from "../fixtures/constants";
+import { hermetic } from "../fixtures/hermetic";
 import { safeAt } from "../fixtures/safe";
-import { hermetic } from "../guards/hermetic";
-import { DAY, SAFE_VERSIONS, safeIface } from "./helpers";
 
 /** Both modules enabled and configured in the Safe's creation transaction (Safe.setup -> MultiSendCallOnly). */
 async function createdWithModules(version: SafeVersion) {

@@ -9,9 +9,9 @@ import type { DrillReport } from "../../lib/rehearsal";
 import { drillChainId } from "../../lib/rehearsal";
 import { readSafeState } from "../../lib/safe/state";
 import { deployTreasury, readTreasuryParams } from "../../lib/treasury";
-import { hermetic } from "../guards/hermetic";
-import { rpcServer } from "../service/helpers";
-import { captured } from "../tasks/helpers";
+import { hermetic } from "../fixtures/hermetic";
+import { rpcServer } from "../fixtures/service";
+import { captured } from "../fixtures/tasks";
 
 /** deploy/parameters/full.json: 2-of-3 owners #0-#2, guardians #7-#9 (2 of 3), 90 days of inactivity, 7 days' delay. */
 const PARAMS = readTreasuryParams("deploy/parameters/full.json");

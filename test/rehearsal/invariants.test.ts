@@ -7,8 +7,9 @@ import hre, { ethers } from "hardhat";
 import { openRehearsalChain, rehearse, type RehearsalReport } from "../../lib/rehearsal";
 import { loadArtifact } from "../../lib/safe/canonical";
 import { safeTxOf, type SafeTxInput } from "../../lib/safe/prevalidated";
-import { CALL, DAY, DELEGATECALL, erc20, ETH, guardedSafe, queueTx, safeIface, time } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
+import { CALL, DAY, DELEGATECALL, erc20, ETH, safeIface } from "../fixtures/constants";
+import { guardedSafe, queueTx, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 /**
  * The rehearsal engine on a snapshot of the in-process chain: a guarded Safe 1.4.1 whose TestModule (enabled, and

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import type { RehearsalReport } from "../../lib/rehearsal";
 import { createSafe } from "../../lib/safe/create";
 import { execSafeTx } from "../../lib/safe/prevalidated";
-import { erc20 } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { api } from "../service/helpers";
-import { captured, guardedTreasury, proposePayment, withEmbeddedService } from "../tasks/helpers";
+import { erc20 } from "../fixtures/constants";
+import { hermetic } from "../fixtures/hermetic";
+import { api } from "../fixtures/service";
+import { captured, guardedTreasury, proposePayment, withEmbeddedService } from "../fixtures/tasks";
 
 type Report = RehearsalReport & { steps: { balances: { account: string; asset: string; delta: string }[] }[] };
 

@@ -6,10 +6,10 @@ import { readPolicy } from "../../lib/guard/read";
 import type { RehearsalReport } from "../../lib/rehearsal";
 import { canonicalContract } from "../../lib/safe/canonical";
 import { readSafeState } from "../../lib/safe/state";
-import { time } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { api } from "../service/helpers";
-import { captured, confirmAndExecute, guardedTreasury, proposePayment, withEmbeddedService } from "../tasks/helpers";
+import { time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
+import { api } from "../fixtures/service";
+import { captured, confirmAndExecute, guardedTreasury, proposePayment, withEmbeddedService } from "../fixtures/tasks";
 
 interface Upgraded {
   rehearsal: RehearsalReport;

@@ -14,10 +14,11 @@ import { safeMessageHashes } from "../../lib/safe/hashes";
 import { apiKit, EMBEDDED_SERVICE_URL, protocolKit } from "../../lib/safe/kit";
 import { safeTransactionFromService } from "../../lib/safe/service";
 import type { TxService } from "../../service";
+import { DAY } from "../fixtures/constants";
+import { guardedSafe, queueTx, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 import { deployTestSafe, execSafeTx, safeAt } from "../fixtures/safe";
-import { DAY, guardedSafe, queueTx, time } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { api, confirmAs, indexed, nestedSafeSignature, rpcServer, service } from "./helpers";
+import { api, confirmAs, indexed, nestedSafeSignature, rpcServer, service } from "../fixtures/service";
 
 /** What api-kit throws, with the body the service answered. */
 async function httpError(promise: Promise<unknown>): Promise<HttpError> {

@@ -11,9 +11,9 @@ import { safeTxHashes } from "../../lib/safe/hashes";
 import { safeTxOf } from "../../lib/safe/prevalidated";
 import { proposalBody } from "../../lib/safe/service";
 import { localAccountKeys } from "../../lib/signer";
+import { hermetic } from "../fixtures/hermetic";
 import { deployTestSafe } from "../fixtures/safe";
-import { hermetic } from "../guards/hermetic";
-import { rpcServer } from "./helpers";
+import { rpcServer } from "../fixtures/service";
 
 /**
  * An acknowledged write is never lost: the service runs as a child process on one SQLite file and is killed with

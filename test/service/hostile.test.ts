@@ -9,9 +9,9 @@ import { localAccountKeys } from "../../lib/signer";
 import { ethSignDigest } from "../../lib/safe/signatures";
 import type { TxService } from "../../service";
 import { BODY_LIMIT } from "../../service/app";
+import { hermetic } from "../fixtures/hermetic";
 import { deployTestSafe } from "../fixtures/safe";
-import { hermetic } from "../guards/hermetic";
-import { rpcServer, service } from "./helpers";
+import { rpcServer, service } from "../fixtures/service";
 
 /**
  * Bad input: hundreds of malformed or hostile requests, each answered with a clear 4xx JSON body (a `message`

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { hermetic } from "../guards/hermetic";
-import { rpcServer } from "./helpers";
+import { hermetic } from "../fixtures/hermetic";
+import { rpcServer } from "../fixtures/service";
 
 /** `npx hardhat tx-service --network localhost` in its own process: serves that chain, says where, stops on SIGINT. */
 describe("tx-service task @service", function () {

@@ -5,10 +5,18 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { DAY, time } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { api } from "../service/helpers";
-import { captured, confirmAndExecute, guardedTreasury, json, pendingAtNonce, withEmbeddedService } from "./helpers";
+import { DAY } from "../fixtures/constants";
+import { time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
+import { api } from "../fixtures/service";
+import {
+  captured,
+  confirmAndExecute,
+  guardedTreasury,
+  json,
+  pendingAtNonce,
+  withEmbeddedService,
+} from "../fixtures/tasks";
 import { guardQueueInterface, spendingLimitInterface } from "../../lib/abi";
 
 const ETH = ZeroAddress;

@@ -7,11 +7,11 @@ import { join } from "node:path";
 
 import type { TreasuryInfo } from "../../lib/info";
 import { createSafe } from "../../lib/safe/create";
+import { guardedSafe } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 import { deployTestSafe } from "../fixtures/safe";
-import { guardedSafe } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { api } from "../service/helpers";
-import { captured, withEmbeddedService } from "./helpers";
+import { api } from "../fixtures/service";
+import { captured, withEmbeddedService } from "../fixtures/tasks";
 
 const guarded = () => guardedSafe("1.5.0");
 

@@ -11,12 +11,13 @@ import { readSafeState } from "../../lib/safe/state";
 import { localAccountKeys } from "../../lib/signer";
 import { deployToolkit, toolkitAddress } from "../../lib/toolkit";
 import { deployTreasury, readTreasuryParams } from "../../lib/treasury";
+import { DAY } from "../fixtures/constants";
+import { time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
+import { sorted } from "../fixtures/modules";
 import { deployTestSafe } from "../fixtures/safe";
-import { DAY, time } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { sorted } from "../modules/helpers";
-import { api, indexed } from "../service/helpers";
-import { captured, withEmbeddedService } from "./helpers";
+import { api, indexed } from "../fixtures/service";
+import { captured, withEmbeddedService } from "../fixtures/tasks";
 import { recoveryInterface } from "../../lib/abi";
 
 /** deploy/parameters/full.json: 2-of-3 owners #0-#2, the guard (delay 1 day), guardians #7-#9 (2 of 3), 90d / 7d. */

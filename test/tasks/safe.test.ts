@@ -9,11 +9,12 @@ import { join } from "node:path";
 import { createSafe } from "../../lib/safe/create";
 import { normaliseV } from "../../lib/safe/workflow";
 import type { TxService } from "../../service";
+import { DAY } from "../fixtures/constants";
+import { guardedSafe, time } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 import { deployTestSafe } from "../fixtures/safe";
-import { DAY, guardedSafe, time } from "../guards/fixtures";
-import { hermetic } from "../guards/hermetic";
-import { api, indexed, service } from "../service/helpers";
-import { captured, withEmbeddedService } from "./helpers";
+import { api, indexed, service } from "../fixtures/service";
+import { captured, withEmbeddedService } from "../fixtures/tasks";
 
 const guarded = () => guardedSafe("1.5.0");
 

@@ -19,9 +19,9 @@ import {
 } from "../../lib/upgrade/proxy";
 import { deployVault } from "../../lib/upgrade/vault";
 import type { TxService } from "../../service";
-import { hermetic } from "../guards/hermetic";
-import { api } from "../service/helpers";
-import { captured, confirmAndExecute, guardedTreasury, pendingAtNonce, withEmbeddedService } from "../tasks/helpers";
+import { hermetic } from "../fixtures/hermetic";
+import { api } from "../fixtures/service";
+import { captured, confirmAndExecute, guardedTreasury, pendingAtNonce, withEmbeddedService } from "../fixtures/tasks";
 import { proxyUpgradeInterface } from "../../lib/abi";
 
 /** The plugin's own ERC1967Proxy build, for a proxy deployed without the plugin (so missing from its manifest). */

@@ -8,7 +8,7 @@ import { previewTransaction } from "../../../lib/guard/preview";
 import { explainRevert, revertData } from "../../../lib/revert";
 import { toolkitAddress } from "../../../lib/toolkit";
 import { deployTreasury, readTreasuryParams } from "../../../lib/treasury";
-import { hermetic } from "../../guards/hermetic";
+import { hermetic } from "../../fixtures/hermetic";
 import { execSafeTx } from "../../fixtures/safe";
 
 const RECIPIENT = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";

@@ -7,10 +7,12 @@ import { parseSelector, recipientChange, capChange, targetChange } from "../../.
 import { decodePolicyChange, policyInfo, readPolicy } from "../../../lib/guard/read";
 import { diffConfiguration, readTreasuryInfo, type InfoPart } from "../../../lib/info";
 import { allowanceInfo } from "../../../lib/modules/allowance";
+import { batch } from "../../fixtures/batch";
+import { DAY } from "../../fixtures/constants";
+import { guardedSafe, queueTx, time } from "../../fixtures/guard";
+import { hermetic } from "../../fixtures/hermetic";
 import { execSafeTx } from "../../fixtures/safe";
-import { guardedTreasury } from "../../tasks/helpers";
-import { batch, DAY, guardedSafe, queueTx, time } from "../../guards/fixtures";
-import { hermetic } from "../../guards/hermetic";
+import { guardedTreasury } from "../../fixtures/tasks";
 
 const fixture = () => guardedSafe("1.5.0");
 
