@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { toolkitModule, type SingletonSpec } from "../deploy/modules/Toolkit";
 import { ensureSingletonFactory } from "./bootstrap";
+import { deploymentId } from "./ignition";
 import { SINGLETON_FACTORY } from "./safe/canonical";
 
 /** The toolkit's singletons: one instance per chain serves every Safe (state keyed by the Safe). */
@@ -50,9 +51,8 @@ export async function deployToolkit(
   for (const s of specs) if ((await hre.ethers.provider.getCode(s.address)) === "0x") missing.push(s);
   if (missing.length > 0) {
     await ensureSingletonFactory(hre, (await hre.ethers.provider.getNetwork()).chainId);
-    const genesis = (await hre.ethers.provider.getBlock(0))?.hash ?? "0x";
-    const codes = keccak256(Buffer.from(missing.map((m) => m.address).join(""))).slice(2, 10);
-    await hre.ignition.deploy(toolkitModule(missing), { deploymentId: `toolkit-${codes}-${genesis.slice(2, 10)}` });
+    const codes = keccak256(Buffer.from(missing.map((m) => m.address).join("")));
+    await hre.ignition.deploy(toolkitModule(missing), { deploymentId: await deploymentId(hre, "toolkit", codes) });
     for (const m of missing) {
       if ((await hre.ethers.provider.getCode(m.address)) === "0x") {
         throw new Error(`${m.name} was not deployed at ${m.address}.`);

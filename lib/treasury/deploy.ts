@@ -2,20 +2,12 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import TreasuryModule, { TREASURY_MODULE_ID } from "../../deploy/modules/Treasury";
 import { UserError } from "../errors";
+import { deploymentId } from "../ignition";
 import type { SafeVersion } from "../safe/canonical";
 import type { ResolvedSafeSetup } from "../safe/create";
 import { deployToolkit } from "../toolkit";
 import type { TreasuryParams } from "./params";
 import { toolkitAddressesFor, toolkitContractsFor, treasurySetup, usesToolkitHandler } from "./setup";
-
-/**
- * Ignition keeps a journal per deployment id. Keying it by the chain's genesis hash as well as the Safe address
- * keeps a restarted dev node (new genesis, same chain id) from being mistaken for one that already has the Safe.
- */
-async function deploymentId(hre: HardhatRuntimeEnvironment, safe: string): Promise<string> {
-  const genesis = await hre.ethers.provider.getBlock(0);
-  return `treasury-${safe.toLowerCase().slice(2, 10)}-${(genesis?.hash ?? "0x").slice(2, 10)}`;
-}
 
 export interface TreasuryDeployment {
   address: string;
@@ -64,7 +56,7 @@ export async function deployTreasury(
         setupData: setup.setupData,
       },
     },
-    deploymentId: await deploymentId(hre, setup.predictedAddress),
+    deploymentId: await deploymentId(hre, "treasury", setup.predictedAddress),
   });
   const deployed = await treasury.getAddress();
   if (deployed !== setup.predictedAddress) {
