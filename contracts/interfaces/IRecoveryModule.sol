@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-3.0-only
 pragma solidity 0.8.28;
 
+import {ISafeModule} from "./ISafeModule.sol";
+
 /**
  * @title IRecoveryModule - inactivity switch and guardian (social) recovery for Safes
  * @notice One singleton serves many Safes; configuration is keyed by the Safe (`msg.sender`) and is accepted only
@@ -21,7 +23,7 @@ pragma solidity 0.8.28;
  *         was already the Safe's guard at the module's last observation and has stayed its guard since (same
  *         activityEpoch): a record that may have missed an owner transaction is never used.
  */
-interface IRecoveryModule {
+interface IRecoveryModule is ISafeModule {
     /*//////////////////////////////////////////////////////////////
                                   TYPES
     //////////////////////////////////////////////////////////////*/
@@ -61,6 +63,10 @@ interface IRecoveryModule {
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
 
+    /**
+     * @notice `safe` replaced its guardian set and threshold; approvals under the old set are void (the nonce
+     *         changes with it) and a pending recovery is cancelled.
+     */
     event GuardiansChanged(
         address indexed safe,
         address[] oldGuardians,
@@ -68,6 +74,7 @@ interface IRecoveryModule {
         uint256 oldThreshold,
         uint256 newThreshold
     );
+    /// @notice `safe` changed its inactivity period (0: recovery at any time) and its recovery delay (seconds).
     event PeriodsChanged(
         address indexed safe,
         uint32 oldInactivityPeriod,
@@ -75,17 +82,25 @@ interface IRecoveryModule {
         uint32 oldRecoveryDelay,
         uint32 newRecoveryDelay
     );
+    /// @notice `safe` named (or cleared, address(0)) the activity recorder (TreasuryGuard) whose record counts as
+    ///         owner activity.
     event ActivityRecorderChanged(address indexed safe, address oldRecorder, address newRecorder);
     /// @notice The proposal nonce changed: every approval and signature for the old nonce is void.
     event NonceChanged(address indexed safe, uint64 oldNonce, uint64 newNonce);
     /// @notice Owner activity observed: a heartbeat, a Safe configuration call, or a changed Safe nonce.
     event ActivityObserved(address indexed safe, address indexed by, uint256 safeNonce, uint256 timestamp);
+    /// @notice `guardian` approved recovery `recoveryHash` of `safe`; `approvals` is the count including this one.
     event RecoveryApproved(
         address indexed safe,
         bytes32 indexed recoveryHash,
         address indexed guardian,
         uint256 approvals
     );
+    /**
+     * @notice A recovery of `safe` to `newOwners` with `newThreshold` started with `approvals` guardian approvals at
+     *         proposal nonce `nonce`; it is finalizable from `executableAt`. `inactivity`: it started under an
+     *         inactivity period, so owner activity cancels it.
+     */
     event RecoveryInitiated(
         address indexed safe,
         bytes32 indexed recoveryHash,
@@ -96,7 +111,10 @@ interface IRecoveryModule {
         uint256 executableAt,
         bool inactivity
     );
+    /// @notice The pending recovery `recoveryHash` of `safe` was cancelled `by` the Safe (cancelRecovery, a new
+    ///         guardian set) or by an owner's heartbeat.
     event RecoveryCancelled(address indexed safe, bytes32 indexed recoveryHash, address indexed by);
+    /// @notice The recovery `recoveryHash` ran: `safe`'s owners are now exactly `newOwners`, with `newThreshold`.
     event RecoveryFinalized(
         address indexed safe,
         bytes32 indexed recoveryHash,
@@ -108,18 +126,28 @@ interface IRecoveryModule {
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice `account` is not a Safe with this module enabled, so it has no configuration to write.
-    error ModuleNotEnabled(address account);
+    // ModuleNotEnabled(account): ISafeModule.
+    /// @notice A guardian is address(0) or the Safe itself.
     error InvalidGuardian(address guardian);
+    /// @notice `guardian` appears twice in the new guardian set.
     error DuplicateGuardian(address guardian);
+    /// @notice The guardian set has `count` members, more than MAX_GUARDIANS (`max`).
     error TooManyGuardians(uint256 count, uint256 max);
+    /// @notice The threshold must be 0 with no guardians, else between 1 and `guardianCount`.
     error InvalidGuardianThreshold(uint256 threshold, uint256 guardianCount);
+    /// @notice A non-zero inactivity period must lie in [`min`, `max`] seconds.
     error InvalidInactivityPeriod(uint256 period, uint256 min, uint256 max);
+    /// @notice The recovery delay must lie in [`min`, `max`] seconds.
     error InvalidRecoveryDelay(uint256 delay, uint256 min, uint256 max);
+    /// @notice `account` is not a guardian of `safe`.
     error NotGuardian(address safe, address account);
+    /// @notice `account` is not an owner of `safe` (only owners send heartbeats).
     error NotSafeOwner(address safe, address account);
+    /// @notice The proposal names `nonce`, but `safe`'s proposal nonce is `currentNonce`.
     error InvalidNonce(address safe, uint256 nonce, uint256 currentNonce);
+    /// @notice `guardian`'s signature over the recovery hash is invalid (ECDSA for EOAs, EIP-1271 for contracts).
     error InvalidGuardianSignature(address safe, address guardian);
+    /// @notice `guardian` already approved `recoveryHash` (direct approvals only; relayed batches skip it).
     error AlreadyApproved(address safe, bytes32 recoveryHash, address guardian);
     /// @notice A new owner is address(0), the sentinel address(1) or the Safe itself.
     error InvalidOwner(address owner);
@@ -129,19 +157,27 @@ interface IRecoveryModule {
      *         Checked at approval and initiation.
      */
     error OwnerCannotSign(address owner);
+    /// @notice `owner` appears twice in the new owners.
     error DuplicateOwner(address owner);
     /// @notice New owners must be strictly ascending (one canonical proposal per owner set).
     error OwnersNotSorted(address previous, address owner);
+    /// @notice The proposal has `count` new owners, more than MAX_OWNERS (`max`).
     error TooManyOwners(uint256 count, uint256 max);
+    /// @notice The new threshold must lie in [1, `ownerCount`].
     error InvalidThreshold(uint256 threshold, uint256 ownerCount);
+    /// @notice `recoveryHash` has `approvals` guardian approvals, fewer than the threshold (0: recovery disabled).
     error NotEnoughApprovals(address safe, bytes32 recoveryHash, uint256 approvals, uint256 threshold);
     /// @notice The Safe counts as inactive only from `inactiveFrom` (its last observed activity plus the period).
     error SafeNotInactive(address safe, uint256 lastActivity, uint256 inactiveFrom);
+    /// @notice This very recovery is already pending for `safe`.
     error RecoveryAlreadyPending(address safe, bytes32 recoveryHash);
     /// @notice A live pending recovery can only be replaced by one with more approvals.
     error RecoveryNotReplaceable(address safe, bytes32 pendingHash, uint256 pendingApprovals, uint256 approvals);
+    /// @notice Nothing `safe` could finalize: no recovery is pending, or activity cancelled it (`state`).
     error NoPendingRecovery(address safe, RecoveryState state);
+    /// @notice The owners and threshold given hash to `recoveryHash`, not to the pending `pendingHash`.
     error RecoveryMismatch(address safe, bytes32 pendingHash, bytes32 recoveryHash);
+    /// @notice The pending recovery is finalizable only from `executableAt`.
     error RecoveryNotReady(address safe, uint256 executableAt);
     /// @notice The Safe refused an owner-management call made by the module (`selector`).
     error ModuleTransactionFailed(address safe, bytes4 selector);

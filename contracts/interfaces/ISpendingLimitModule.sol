@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-3.0-only
 pragma solidity 0.8.28;
 
+import {ISafeModule} from "./ISafeModule.sol";
+
 /**
  * @title ISpendingLimitModule - per-delegate rolling 24h allowances for Safes
  * @notice One singleton serves many Safes; configuration is keyed by the Safe (`msg.sender`) and is accepted only
@@ -16,11 +18,16 @@ pragma solidity 0.8.28;
  *         the allowance; with the TreasuryGuard as module guard (Safe 1.5.0) every spend also counts in the Safe-wide
  *         rolling caps.
  */
-interface ISpendingLimitModule {
+interface ISpendingLimitModule is ISafeModule {
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
 
+    /**
+     * @notice `safe` set what `delegate` may spend of `asset` (address(0): ETH) per rolling 24 hours.
+     * @param oldAllowance The effective allowance before (as stored: rounded down to a 29-bit mantissa).
+     * @param newAllowance The effective allowance now, which may be below the amount asked (see setAllowance).
+     */
     event AllowanceChanged(
         address indexed safe,
         address indexed delegate,
@@ -28,6 +35,7 @@ interface ISpendingLimitModule {
         uint256 oldAllowance,
         uint256 newAllowance
     );
+    /// @notice `safe` allowed (newAllowed) or disallowed `recipient` for `delegate`'s spends.
     event RecipientChanged(
         address indexed safe,
         address indexed delegate,
@@ -35,6 +43,8 @@ interface ISpendingLimitModule {
         bool oldAllowed,
         bool newAllowed
     );
+    /// @notice `safe` named (or cleared, address(0)) the TreasuryGuard whose recipient whitelist its delegates may
+    ///         also pay.
     event RecipientRegistryChanged(address indexed safe, address oldRegistry, address newRegistry);
     /**
      * @notice Every outstanding signature of `delegate` for `asset` on `safe` became void: the Safe revoked the
@@ -56,11 +66,12 @@ interface ISpendingLimitModule {
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice `account` is not a Safe with this module enabled, so it has no configuration to write.
-    error ModuleNotEnabled(address account);
+    // ModuleNotEnabled(account): ISafeModule.
+    /// @notice The delegate is address(0), which can never spend.
     error InvalidDelegate(address delegate);
     /// @notice lowerAllowance was asked to raise the allowance from `current` to `requested`.
     error AllowanceNotLowered(address safe, address delegate, address asset, uint256 current, uint256 requested);
+    /// @notice `recipient` is neither whitelisted for `delegate` nor in the Safe's recipient registry.
     error RecipientNotAllowed(address safe, address delegate, address recipient);
     /// @notice A spend of 0 was asked. It would move nothing but still have the Safe call `asset`: never allowed.
     error ZeroAmount(address safe, address delegate, address asset);
@@ -73,6 +84,7 @@ interface ISpendingLimitModule {
     error NoAllowance(address safe, address delegate, address asset);
     /// @notice `requested` exceeds what the delegate may still spend of `asset` in the rolling 24h window.
     error AllowanceExceeded(address safe, address delegate, address asset, uint256 requested, uint256 available);
+    /// @notice The relayed spend's `deadline` passed (`timestamp` is the block's).
     error SignatureExpired(uint256 deadline, uint256 timestamp);
     /// @notice The signature does not recover to `delegate` (`signer` is what it recovers to, 0 if invalid).
     error InvalidSignature(address delegate, address signer);

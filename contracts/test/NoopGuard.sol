@@ -2,14 +2,14 @@
 pragma solidity 0.8.28;
 
 import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol";
-import {ITransactionGuard} from "@safe-global/safe-smart-account/contracts/base/GuardManager.sol";
-import {IERC165} from "@safe-global/safe-smart-account/contracts/interfaces/IERC165.sol";
+import {BaseTransactionGuard} from "@safe-global/safe-smart-account/contracts/base/GuardManager.sol";
 
 /**
  * @notice A transaction guard that checks nothing and stores nothing (mock; never deploy). The gas benchmark
- *         installs it to measure what calling any guard costs a Safe, the floor under every guard's overhead.
+ *         installs it to measure what calling any guard costs a Safe, the floor under every guard's overhead. ERC-165
+ *         comes from Safe's BaseTransactionGuard.
  */
-contract NoopGuard is ITransactionGuard {
+contract NoopGuard is BaseTransactionGuard {
     function checkTransaction(
         address,
         uint256,
@@ -25,8 +25,4 @@ contract NoopGuard is ITransactionGuard {
     ) external pure override {}
 
     function checkAfterExecution(bytes32, bool) external pure override {}
-
-    function supportsInterface(bytes4 interfaceId) external pure override returns (bool) {
-        return interfaceId == type(ITransactionGuard).interfaceId || interfaceId == type(IERC165).interfaceId;
-    }
 }

@@ -2,14 +2,13 @@
 pragma solidity 0.8.28;
 
 import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol";
-import {ITransactionGuard} from "@safe-global/safe-smart-account/contracts/base/GuardManager.sol";
-import {IERC165} from "@safe-global/safe-smart-account/contracts/interfaces/IERC165.sol";
+import {BaseTransactionGuard} from "@safe-global/safe-smart-account/contracts/base/GuardManager.sol";
 
 /**
  * @notice A transaction guard that lets everything through but whose lastActivity always reverts: an activity
  *         recorder the RecoveryModule must survive (mock).
  */
-contract RecoveryModuleBrokenRecorder is ITransactionGuard {
+contract RecoveryModuleBrokenRecorder is BaseTransactionGuard {
     error Broken();
 
     function lastActivity(address) external pure returns (uint64) {
@@ -31,8 +30,4 @@ contract RecoveryModuleBrokenRecorder is ITransactionGuard {
     ) external override {}
 
     function checkAfterExecution(bytes32, bool) external override {}
-
-    function supportsInterface(bytes4 interfaceId) external pure override returns (bool) {
-        return interfaceId == type(ITransactionGuard).interfaceId || interfaceId == type(IERC165).interfaceId;
-    }
 }

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IActivityRecorder} from "../../interfaces/IActivityRecorder.sol";
 import {ITreasuryGuard} from "../../interfaces/ITreasuryGuard.sol";
+import {PackedAmount} from "../../libraries/PackedAmount.sol";
 import {RollingWindow} from "../../libraries/RollingWindow.sol";
 
 import {TreasuryGuardStorage} from "./TreasuryGuardStorage.sol";
@@ -167,20 +168,14 @@ abstract contract GuardLedger is TreasuryGuardStorage {
                   INTERNAL: CAPS AND ACTIVITY MARKS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev The cap rounded down to mantissa * 10^exponent with a 21-bit mantissa; caps >= MAX_AMOUNT unbounded.
+    /// @dev The cap in the window's `extra` (PackedAmount, 21-bit mantissa, rounded down); caps >= MAX_AMOUNT are
+    ///      unbounded (PackedAmount.encodeOrUnbounded: the window must never enforce a cap the Safe did not set).
     function _encodeCap(uint256 cap) internal pure returns (uint256) {
-        if (cap >= RollingWindow.MAX_AMOUNT) return _CAP_UNBOUNDED;
-        uint256 exponent;
-        while (cap > _MANTISSA_MAX) {
-            cap /= 10;
-            ++exponent;
-        }
-        return (exponent << _MANTISSA_BITS) | cap;
+        return PackedAmount.encodeOrUnbounded(cap, _MANTISSA_BITS);
     }
 
-    /// @dev mantissa < 2^21 and exponent < 32 (10^31 < 2^104): the product cannot overflow.
     function _decodeCap(uint256 extra) internal pure returns (uint256) {
-        return (extra & _MANTISSA_MAX) * 10 ** ((extra >> _MANTISSA_BITS) & _EXPONENT_MASK);
+        return PackedAmount.decode(extra, _MANTISSA_BITS);
     }
 
     /// @dev `extra` with an activity mark at block.timestamp's minute (the window is written in the current hour).

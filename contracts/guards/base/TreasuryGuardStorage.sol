@@ -26,18 +26,15 @@ abstract contract TreasuryGuardStorage is ITreasuryGuard {
     uint256 public constant MAX_ASSETS = 32;
 
     // Layout of the 35-bit `extra` field of each rolling window header (hot: read with the window, one slot):
-    // cap mantissa (21 bits) | cap exponent (5 bits) << 21 | activity mark valid (1 bit) << 26 | activity minute
-    // within the header's hour (6 bits) << 27. The effective cap is mantissa * 10^exponent: the cap set by the Safe
-    // rounded down to 21 bits of decimal mantissa (exact for every cap with at most 6 significant digits).
+    // cap (26 bits: PackedAmount with a 21-bit mantissa) | activity mark valid (1 bit) << 26 | activity minute
+    // within the header's hour (6 bits) << 27. The effective cap is the cap set by the Safe rounded down to 21 bits
+    // of decimal mantissa (exact for every cap with at most 6 significant digits); caps >= RollingWindow.MAX_AMOUNT
+    // are stored as PackedAmount.unbounded (10^29).
     uint256 internal constant _MANTISSA_BITS = 21;
-    uint256 internal constant _MANTISSA_MAX = (1 << 21) - 1;
-    uint256 internal constant _EXPONENT_MASK = (1 << 5) - 1;
     uint256 internal constant _CAP_MASK = (1 << 26) - 1;
     uint256 internal constant _MARK_VALID = 1 << 26;
     uint256 internal constant _MARK_SHIFT = 27;
     uint256 internal constant _MARK_MASK = (1 << 6) - 1;
-    /// @dev Encodes "at least RollingWindow.MAX_AMOUNT" (about 7.9e28): 1 * 10^29.
-    uint256 internal constant _CAP_UNBOUNDED = (29 << 21) | 1;
 
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
