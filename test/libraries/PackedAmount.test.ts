@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 
-import { hermetic } from "../guards/hermetic";
+import { hermetic } from "../fixtures/hermetic";
 
 const RUNS = (n: number) => (process.env.COVERAGE === "1" ? Math.ceil(n / 10) : n);
 
