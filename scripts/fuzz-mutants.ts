@@ -35,24 +35,24 @@ export const MUTANTS: Mutant[] = [
     name: "zero-amount-recipient",
     invariant: 1,
     description: "skip the recipient check for amount 0 (the token id 0 hole of issue 8)",
-    find: "        if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);\n        if (amount != 0) _addOutflow(c, asset, amount);",
+    find: "        if (!_recipients[safe][recipient]) _escalate(c, Verdict.Delayed, Reason.RecipientNotAllowed);\n        if (amount != 0) _addOutflow(c, asset, amount);",
     replace:
-      "        if (amount != 0 && !_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);\n        if (amount != 0) _addOutflow(c, asset, amount);",
+      "        if (amount != 0 && !_recipients[safe][recipient]) _escalate(c, Verdict.Delayed, Reason.RecipientNotAllowed);\n        if (amount != 0) _addOutflow(c, asset, amount);",
   },
   {
     name: "count-no-batch",
     invariant: 2,
     description: "count nothing for MultiSendCallOnly batches (recipients still checked)",
-    find: "            _classifyBatch(c, safe, data, to == MULTI_SEND_CALL_ONLY_150);",
-    replace: "            _classifyBatch(c, safe, data, to == MULTI_SEND_CALL_ONLY_150);\n            c.count = 0;",
+    find: "            _classifyBatch(c, safe, data, SafeCanonical.zeroMeansSelf(to));",
+    replace: "            _classifyBatch(c, safe, data, SafeCanonical.zeroMeansSelf(to));\n            c.count = 0;",
   },
   {
     name: "set-guard-instant",
     invariant: 3,
     description: "let a Safe self-call of setGuard through without the queue",
-    find: "            if (data.length != 0) _flag(c, Verdict.Delayed, Reason.SafeSelfCall);",
+    find: "            if (data.length != 0) _escalate(c, Verdict.Delayed, Reason.SafeSelfCall);",
     replace:
-      "            if (data.length != 0 && bytes4(data) != 0xe19a9dd9) _flag(c, Verdict.Delayed, Reason.SafeSelfCall);",
+      "            if (data.length != 0 && bytes4(data) != 0xe19a9dd9) _escalate(c, Verdict.Delayed, Reason.SafeSelfCall);",
   },
   {
     name: "set-cap-raise-instant",

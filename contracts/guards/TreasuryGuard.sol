@@ -10,6 +10,7 @@ import {GuardLedger} from "./base/GuardLedger.sol";
 import {GuardClassifier} from "./base/GuardClassifier.sol";
 import {GuardPolicy} from "./base/GuardPolicy.sol";
 import {GuardQueue} from "./base/GuardQueue.sol";
+import {SafeCanonical} from "../libraries/SafeCanonical.sol";
 
 /**
  * @title TreasuryGuard - rolling caps, whitelists, a timelock queue and a DELEGATECALL policy for Safes
@@ -158,9 +159,7 @@ contract TreasuryGuard is ITransactionGuard, IModuleGuard, GuardLedger, GuardCla
         Enum.Operation operation
     ) private pure returns (bool) {
         if (operation == Enum.Operation.Call) return to == safe && value == 0 && _isOwnerSelector(data);
-        if (to != MULTI_SEND_CALL_ONLY_150 && to != MULTI_SEND_CALL_ONLY_141 && to != MULTI_SEND_CALL_ONLY_130) {
-            return false;
-        }
+        if (!SafeCanonical.isMultiSendCallOnly(to)) return false;
         if (data.length < 68 || bytes4(data) != MULTI_SEND || _word(data, 4) != 0x20) return false;
         uint256 length = _word(data, 36);
         if (length > data.length - 68 || length == 0) return false;
@@ -173,7 +172,7 @@ contract TreasuryGuard is ITransactionGuard, IModuleGuard, GuardLedger, GuardCla
                 uint256 head = _word(payload, i);
                 if (head >> 248 != 0) return false;
                 address subTo = address(uint160(head >> 88));
-                if (subTo == address(0) && to == MULTI_SEND_CALL_ONLY_150) subTo = safe;
+                if (subTo == address(0) && SafeCanonical.zeroMeansSelf(to)) subTo = safe;
                 uint256 dataLength = _word(payload, i + 53);
                 if (dataLength > length - i - 85) return false;
                 if (subTo != safe || _word(payload, i + 21) != 0) return false;

@@ -5,6 +5,7 @@ import {Enum} from "@safe-global/safe-smart-account/contracts/libraries/Enum.sol
 
 import {ITreasuryGuard} from "../../interfaces/ITreasuryGuard.sol";
 import {RollingWindow} from "../../libraries/RollingWindow.sol";
+import {SafeCanonical} from "../../libraries/SafeCanonical.sol";
 
 import {GuardLedger} from "./GuardLedger.sol";
 
@@ -20,17 +21,6 @@ abstract contract GuardClassifier is GuardLedger {
     /*//////////////////////////////////////////////////////////////
                               CONSTANTS
     //////////////////////////////////////////////////////////////*/
-
-    // Canonical Safe contracts (same address on every chain).
-    address internal constant MULTI_SEND_CALL_ONLY_130 = 0x40A2aCCbd92BCA938b02010E17A5b8929b49130D;
-    address internal constant MULTI_SEND_CALL_ONLY_141 = 0x9641d764fc13c8B624c04430C7356C1C7C8102e2;
-    address internal constant MULTI_SEND_CALL_ONLY_150 = 0xA83c336B20401Af773B6219BA5027174338D1836;
-    address internal constant MULTI_SEND_130 = 0xA238CBeb142c10Ef7Ad8442C6D1f9E89e07e7761;
-    address internal constant MULTI_SEND_141 = 0x38869bf66a61cF6bDB996A6aE40D5853Fd43B526;
-    address internal constant MULTI_SEND_150 = 0x218543288004CD07832472D464648173c77D7eB7;
-    address internal constant SAFE_MIGRATION_150 = 0x6439e7ABD8Bb915A5263094784C5CF561c4172AC;
-    address internal constant SIGN_MESSAGE_LIB_141 = 0xd53cd0aB83D845Ac265BE939c57F53AD838012c9;
-    address internal constant SIGN_MESSAGE_LIB_150 = 0x4FfeF8222648872B3dE295Ba1e49110E61f5b5aa;
 
     // Selectors decoded as outflows, allowances or operators.
     bytes4 internal constant TRANSFER = 0xa9059cbb; // transfer(address,uint256)
@@ -115,28 +105,33 @@ abstract contract GuardClassifier is GuardLedger {
         address to,
         bytes calldata data
     ) private view {
-        if (to == MULTI_SEND_CALL_ONLY_150 || to == MULTI_SEND_CALL_ONLY_141 || to == MULTI_SEND_CALL_ONLY_130) {
+        if (SafeCanonical.isMultiSendCallOnly(to)) {
             if (data.length < 4 || bytes4(data) != MULTI_SEND) {
-                _flag(c, Verdict.Forbidden, Reason.DelegateCallForbidden);
+                _escalate(c, Verdict.Forbidden, Reason.DelegateCallForbidden);
                 return;
             }
-            _classifyBatch(c, safe, data, to == MULTI_SEND_CALL_ONLY_150);
-        } else if (to == SAFE_MIGRATION_150 || to == SIGN_MESSAGE_LIB_150 || to == SIGN_MESSAGE_LIB_141) {
-            _flag(c, Verdict.Delayed, Reason.SafeLibraryDelegateCall);
-        } else if (to == MULTI_SEND_150 || to == MULTI_SEND_141 || to == MULTI_SEND_130) {
-            _flag(c, Verdict.Forbidden, Reason.PlainMultiSend);
+            _classifyBatch(c, safe, data, SafeCanonical.zeroMeansSelf(to));
+        } else if (SafeCanonical.isSafeLibrary(to)) {
+            _escalate(c, Verdict.Delayed, Reason.SafeLibraryDelegateCall);
+        } else if (SafeCanonical.isMultiSend(to)) {
+            _escalate(c, Verdict.Forbidden, Reason.PlainMultiSend);
         } else {
-            _flag(c, Verdict.Forbidden, Reason.DelegateCallForbidden);
+            _escalate(c, Verdict.Forbidden, Reason.DelegateCallForbidden);
         }
     }
 
     /**
      * @dev Decodes multiSend(bytes) exactly as MultiSendCallOnly executes it: ABI offset 0x20, then packed entries
      *      (operation uint8 == 0, to address, value uint256, dataLength uint256, data) that consume the payload
-     *      exactly. Anything else reverts MalformedBatch. `zeroIsSafe`: MultiSendCallOnly 1.5.0 calls the Safe itself
+     *      exactly. Anything else reverts MalformedBatch. `zeroMeansSelf`: MultiSendCallOnly 1.5.0 calls the Safe itself
      *      for to == address(0).
      */
-    function _classifyBatch(Classification memory c, address safe, bytes calldata data, bool zeroIsSafe) private view {
+    function _classifyBatch(
+        Classification memory c,
+        address safe,
+        bytes calldata data,
+        bool zeroMeansSelf
+    ) private view {
         if (data.length < 68 || _word(data, 4) != 0x20) revert MalformedBatch();
         uint256 length = _word(data, 36);
         if (length > data.length - 68) revert MalformedBatch();
@@ -144,7 +139,7 @@ abstract contract GuardClassifier is GuardLedger {
         // 68 + length <= data.length: no overflow.
         unchecked {
             uint256 start = _offset(data) + 68;
-            _classifyEntries(c, safe, start, start + length, zeroIsSafe);
+            _classifyEntries(c, safe, start, start + length, zeroMeansSelf);
         }
     }
 
@@ -160,7 +155,7 @@ abstract contract GuardClassifier is GuardLedger {
         address safe,
         uint256 p,
         uint256 end,
-        bool zeroIsSafe
+        bool zeroMeansSelf
     ) private view {
         // st: [0] run token, [1] run amount, [2] flushed token, [3] flushed amount, [4] slot of _recipients[safe]
         // (in memory: the stack cannot hold them all).
@@ -185,7 +180,7 @@ abstract contract GuardClassifier is GuardLedger {
                 if or(or(lt(sub(end, p), 85), shr(248, head)), gt(dataLength, sub(sub(end, p), 85))) {
                     flags := 1
                 }
-                if and(iszero(to), zeroIsSafe) {
+                if and(iszero(to), zeroMeansSelf) {
                     to := safe
                 }
                 if and(iszero(flags), and(eq(dataLength, 68), iszero(value))) {
@@ -230,7 +225,7 @@ abstract contract GuardClassifier is GuardLedger {
                 _classifyCall(c, safe, to, value, _slice(p + 85, dataLength));
             } else {
                 if (flags & 1 != 0) revert MalformedBatch();
-                if (flags & 4 != 0) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+                if (flags & 4 != 0) _escalate(c, Verdict.Delayed, Reason.RecipientNotAllowed);
                 if (flags & 8 != 0) _addOutflow(c, address(uint160(st[2])), st[3]);
             }
             // 85 + dataLength <= end - p (checked above): no overflow, p stays <= end.
@@ -251,14 +246,14 @@ abstract contract GuardClassifier is GuardLedger {
         if (to == safe) {
             // Value sent to itself moves nothing; any call on the Safe itself is privileged (owners, modules, guards,
             // fallback handler) or is forwarded to its fallback handler.
-            if (data.length != 0) _flag(c, Verdict.Delayed, Reason.SafeSelfCall);
+            if (data.length != 0) _escalate(c, Verdict.Delayed, Reason.SafeSelfCall);
             return;
         }
         if (value != 0) _outflow(c, safe, address(0), to, value);
         if (to == address(this)) {
             // The guard's instant operations (queue, cancel, tightening setters, resetCancelStreak) are the owners':
             // a module calling them could cancel its own removal or reset the veto streak.
-            if (c.byModule) _flag(c, Verdict.Forbidden, Reason.GuardCall);
+            if (c.byModule) _escalate(c, Verdict.Forbidden, Reason.GuardCall);
             else _classifyGuardCall(c, safe, data);
             return;
         }
@@ -267,13 +262,13 @@ abstract contract GuardClassifier is GuardLedger {
         // checked before the token decoding, or a selector that decodes as a harmless token call (approve(0, 0),
         // decreaseAllowance, ...) would reach the recovery module instantly.
         if (c.byModule && to == _recoveryModules[safe]) {
-            _flag(c, Verdict.Delayed, Reason.UntrustedTarget);
+            _escalate(c, Verdict.Delayed, Reason.UntrustedTarget);
             return;
         }
         if (data.length >= 4 && _classifyTokenCall(c, safe, to, bytes4(data), data)) return;
         if (_trustedTargets[safe][to]) return;
         if (data.length >= 4 && _trustedSelectors[safe][to][bytes4(data)]) return;
-        _flag(c, Verdict.Delayed, Reason.UntrustedTarget);
+        _escalate(c, Verdict.Delayed, Reason.UntrustedTarget);
     }
 
     /**
@@ -299,7 +294,7 @@ abstract contract GuardClassifier is GuardLedger {
             selector == APPROVE_AND_CALL_DATA
         ) {
             // (recipient or spender, amount): the amount leaves the Safe or becomes spendable by the recipient.
-            if (data.length < 68) return _short(c);
+            if (data.length < 68) return _flagTruncatedArgs(c);
             address recipient = _address(data, 4);
             uint256 amount = _word(data, 36);
             // approve(x, 0) has the same calldata as an ERC20 revocation and an ERC721 approval of token id 0. It is
@@ -321,7 +316,7 @@ abstract contract GuardClassifier is GuardLedger {
         ) {
             // (from, to, amount): an outflow if from is the Safe; otherwise the Safe moves someone else's tokens
             // with its allowance, and only the recipient is checked.
-            if (data.length < 100) return _short(c);
+            if (data.length < 100) return _flagTruncatedArgs(c);
             address to = _address(data, 36);
             if (_address(data, 4) == safe) _outflow(c, safe, token, to, _word(data, 68));
             else _recipient(c, safe, to);
@@ -332,15 +327,15 @@ abstract contract GuardClassifier is GuardLedger {
             selector == SAFE_BATCH_TRANSFER_FROM_1155
         ) {
             // (from, to, ...): non-fungible (no cap): the recipient must be whitelisted.
-            if (data.length < 68) return _short(c);
+            if (data.length < 68) return _flagTruncatedArgs(c);
             _recipient(c, safe, _address(data, 36));
         } else if (selector == SET_APPROVAL_FOR_ALL) {
             // (operator, approved): revoking is instant; approving needs a whitelisted operator.
-            if (data.length < 68) return _short(c);
+            if (data.length < 68) return _flagTruncatedArgs(c);
             if (_word(data, 36) != 0) _recipient(c, safe, _address(data, 4));
         } else if (selector == AUTHORIZE_OPERATOR_777) {
             // An ERC777 operator moves any amount of the Safe's tokens: no cap can bound it.
-            _flag(c, Verdict.Delayed, Reason.UnboundedAllowance);
+            _escalate(c, Verdict.Delayed, Reason.UnboundedAllowance);
         } else if (selector == DECREASE_ALLOWANCE || selector == REVOKE_OPERATOR_777) {
             // Tightening only.
         } else {
@@ -357,21 +352,22 @@ abstract contract GuardClassifier is GuardLedger {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev Raises the verdict if `verdict` is stricter; the first reason of the strictest verdict is kept.
-    function _flag(Classification memory c, Verdict verdict, Reason reason) internal pure {
+    function _escalate(Classification memory c, Verdict verdict, Reason reason) internal pure {
         if (verdict > c.verdict) {
             c.verdict = verdict;
             c.reason = reason;
         }
     }
 
-    function _short(Classification memory c) private pure returns (bool) {
-        _flag(c, Verdict.Delayed, Reason.UntrustedTarget);
+    function _flagTruncatedArgs(Classification memory c) private pure returns (bool) {
+        _escalate(c, Verdict.Delayed, Reason.UntrustedTarget);
         return true;
     }
 
     /// @dev The recipient must be the Safe or whitelisted.
     function _recipient(Classification memory c, address safe, address recipient) private view {
-        if (recipient != safe && !_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+        if (recipient != safe && !_recipients[safe][recipient])
+            _escalate(c, Verdict.Delayed, Reason.RecipientNotAllowed);
     }
 
     /**
@@ -386,7 +382,7 @@ abstract contract GuardClassifier is GuardLedger {
         uint256 amount
     ) private view {
         if (recipient == safe) return;
-        if (!_recipients[safe][recipient]) _flag(c, Verdict.Delayed, Reason.RecipientNotAllowed);
+        if (!_recipients[safe][recipient]) _escalate(c, Verdict.Delayed, Reason.RecipientNotAllowed);
         if (amount != 0) _addOutflow(c, asset, amount);
     }
 
@@ -434,7 +430,7 @@ abstract contract GuardClassifier is GuardLedger {
             RollingWindow.Window storage window = _windows[safe][asset];
             uint256 cap = _decodeCap(window.extra());
             if (c.amounts[i] > window.available(cap, block.timestamp)) {
-                _flag(c, Verdict.Delayed, cap == 0 ? Reason.NoCap : Reason.CapExceeded);
+                _escalate(c, Verdict.Delayed, cap == 0 ? Reason.NoCap : Reason.CapExceeded);
             }
         }
     }

@@ -113,7 +113,7 @@ abstract contract GuardPolicy is GuardClassifier {
     /// @dev Calls to this guard: tightening settings, queue and cancel are instant; loosening is delayed.
     function _classifyGuardCall(Classification memory c, address safe, bytes calldata data) internal view override {
         if (data.length < 4) {
-            _flag(c, Verdict.Forbidden, Reason.GuardCall);
+            _escalate(c, Verdict.Forbidden, Reason.GuardCall);
             return;
         }
         bytes4 selector = bytes4(data);
@@ -126,7 +126,7 @@ abstract contract GuardPolicy is GuardClassifier {
             return;
         } else if (selector == this.setCap.selector) {
             if (data.length < 68) {
-                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                _escalate(c, Verdict.Forbidden, Reason.GuardCall);
                 return;
             }
             // Raising the cap as set or the enforced (rounded) cap is loosening: rounding is monotonic only up to one
@@ -138,19 +138,19 @@ abstract contract GuardPolicy is GuardClassifier {
                 _decodeCap(_encodeCap(newCap)) > _decodeCap(_windows[safe][asset].extra());
         } else if (selector == this.setRecipient.selector) {
             if (data.length < 68) {
-                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                _escalate(c, Verdict.Forbidden, Reason.GuardCall);
                 return;
             }
             loosens = _word(data, 36) != 0 && !_recipients[safe][_address(data, 4)];
         } else if (selector == this.setTrustedTarget.selector) {
             if (data.length < 68) {
-                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                _escalate(c, Verdict.Forbidden, Reason.GuardCall);
                 return;
             }
             loosens = _word(data, 36) != 0 && !_trustedTargets[safe][_address(data, 4)];
         } else if (selector == this.setTrustedSelector.selector) {
             if (data.length < 100) {
-                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                _escalate(c, Verdict.Forbidden, Reason.GuardCall);
                 return;
             }
             loosens =
@@ -158,35 +158,35 @@ abstract contract GuardPolicy is GuardClassifier {
                 !_trustedSelectors[safe][_address(data, 4)][bytes4(bytes32(_word(data, 36)))];
         } else if (selector == this.setDelay.selector) {
             if (data.length < 36) {
-                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                _escalate(c, Verdict.Forbidden, Reason.GuardCall);
                 return;
             }
             loosens = _word(data, 4) < _effectiveDelay(_safes[safe].delay);
         } else if (selector == this.setExpiry.selector) {
             if (data.length < 36) {
-                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                _escalate(c, Verdict.Forbidden, Reason.GuardCall);
                 return;
             }
             loosens = _word(data, 4) > _effectiveExpiry(_safes[safe].expiry);
         } else if (selector == this.setRecoveryModule.selector) {
             if (data.length < 36) {
-                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                _escalate(c, Verdict.Forbidden, Reason.GuardCall);
                 return;
             }
             address module = _address(data, 4);
             loosens = module != address(0) && module != _recoveryModules[safe];
         } else if (selector == this.setOffchainSignatures.selector) {
             if (data.length < 36) {
-                _flag(c, Verdict.Forbidden, Reason.GuardCall);
+                _escalate(c, Verdict.Forbidden, Reason.GuardCall);
                 return;
             }
             loosens = _word(data, 4) != 0 && !_safes[safe].offchainSignatures;
         } else {
             // Hooks (a Safe calling them would pop its own context), execute, veto, unknown selectors.
-            _flag(c, Verdict.Forbidden, Reason.GuardCall);
+            _escalate(c, Verdict.Forbidden, Reason.GuardCall);
             return;
         }
-        if (loosens) _flag(c, Verdict.Delayed, Reason.PolicyLoosened);
+        if (loosens) _escalate(c, Verdict.Delayed, Reason.PolicyLoosened);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -56,7 +56,7 @@ abstract contract GuardQueue is GuardClassifier {
         // block.timestamp + 30 days + 30 days fits in uint40 until year 36812.
         uint40 eta = uint40(block.timestamp + _effectiveDelay(state.delay));
         uint40 expiresAt = eta + _effectiveExpiry(state.expiry);
-        Item storage item = _queue[safe][id];
+        QueuedCall storage item = _queue[safe][id];
         item.to = to;
         item.eta = eta;
         item.expiresAt = expiresAt;
@@ -70,7 +70,7 @@ abstract contract GuardQueue is GuardClassifier {
     /// @inheritdoc ITreasuryGuard
     function cancel(uint256 id) external override {
         address safe = msg.sender;
-        Item storage item = _queue[safe][id];
+        QueuedCall storage item = _queue[safe][id];
         if (item.state != _QUEUED) revert TransactionNotQueued(safe, id, _queueState(item));
         item.state = _CANCELLED;
         emit TransactionCancelled(safe, id, safe, _safes[safe].cancelStreak);
@@ -79,7 +79,7 @@ abstract contract GuardQueue is GuardClassifier {
     /// @inheritdoc ITreasuryGuard
     function veto(address safe, uint256 id) external override {
         if (!IOwnerManager(safe).isOwner(msg.sender)) revert NotSafeOwner(safe, msg.sender);
-        Item storage item = _queue[safe][id];
+        QueuedCall storage item = _queue[safe][id];
         QueueState current = _queueState(item);
         if (current != QueueState.Waiting && current != QueueState.Ready)
             revert TransactionNotQueued(safe, id, current);
@@ -101,7 +101,7 @@ abstract contract GuardQueue is GuardClassifier {
 
     /// @inheritdoc ITreasuryGuard
     function execute(address safe, uint256 id) external override {
-        Item storage item = _queue[safe][id];
+        QueuedCall storage item = _queue[safe][id];
         QueueState current = _queueState(item);
         if (current == QueueState.Waiting) revert TransactionNotReady(safe, id, item.eta);
         if (current != QueueState.Ready) revert TransactionNotQueued(safe, id, current);
@@ -172,7 +172,7 @@ abstract contract GuardQueue is GuardClassifier {
 
     /// @inheritdoc ITreasuryGuard
     function queuedTransaction(address safe, uint256 id) external view override returns (QueuedTransaction memory) {
-        Item storage item = _queue[safe][id];
+        QueuedCall storage item = _queue[safe][id];
         return
             QueuedTransaction({
                 to: item.to,
@@ -206,7 +206,7 @@ abstract contract GuardQueue is GuardClassifier {
         return rising < threshold ? rising : threshold;
     }
 
-    function _queueState(Item storage item) private view returns (QueueState) {
+    function _queueState(QueuedCall storage item) private view returns (QueueState) {
         uint8 stored = item.state;
         if (stored == _EXECUTED) return QueueState.Executed;
         if (stored == _CANCELLED) return QueueState.Cancelled;

@@ -59,7 +59,7 @@ abstract contract TreasuryGuardStorage is ITreasuryGuard {
     }
 
     /// @dev A queued transaction. First slot: to (160) + eta (40) + expiresAt (40) + operation (8) + state (8).
-    struct Item {
+    struct QueuedCall {
         address to;
         uint40 eta;
         uint40 expiresAt;
@@ -100,7 +100,7 @@ abstract contract TreasuryGuardStorage is ITreasuryGuard {
     // safe -> target -> selector -> trusted
     mapping(address safe => mapping(address target => mapping(bytes4 selector => bool))) internal _trustedSelectors;
     // safe -> id -> queued transaction
-    mapping(address safe => mapping(uint256 id => Item)) internal _queue;
+    mapping(address safe => mapping(uint256 id => QueuedCall)) internal _queue;
     // safe -> id -> owner -> vetoed
     mapping(address safe => mapping(uint256 id => mapping(address owner => bool))) internal _vetoed;
 
