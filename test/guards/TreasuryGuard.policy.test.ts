@@ -168,7 +168,7 @@ describe("TreasuryGuard policy setters and their classification", function () {
         ["cancel", [0n], T],
       ];
       for (const [name, args, expected] of cases) {
-        const data = g.encodeFunctionData(name, args);
+        const data = (g as Interface).encodeFunctionData(name, args);
         const [v, r] = await f.guard.classify(f.safeAddress, f.guardAddress, 0n, data, CALL, 0n);
         expect([v, r], `${name}(${args.join(",")})`).to.deep.equal(expected);
       }
