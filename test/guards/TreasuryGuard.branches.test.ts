@@ -1,10 +1,12 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { MaxUint256, solidityPacked } from "ethers";
-import { tokenInterface } from "../../lib/summary/abis";
+import { tokenInterface } from "../../lib/abi";
 
-import { batch, CALL, DELEGATECALL, guardedSafe, QueueState, Reason, Verdict } from "./fixtures";
-import { hermetic } from "./hermetic";
+import { batch } from "../fixtures/batch";
+import { CALL, DELEGATECALL, QueueState, Reason, Verdict } from "../fixtures/constants";
+import { guardedSafe } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 const fixture = () => guardedSafe("1.5.0");
 

@@ -3,8 +3,9 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, solidityPacked, ZeroAddress, ZeroHash, Interface } from "ethers";
 import { ethers } from "hardhat";
 
-import { CALL, DAY, DELEGATECALL, ETH, guardedSafe, HOUR, Reason, safeIface, Verdict } from "./fixtures";
-import { hermetic } from "./hermetic";
+import { CALL, DAY, DELEGATECALL, ETH, HOUR, Reason, safeIface, Verdict } from "../fixtures/constants";
+import { guardedSafe } from "../fixtures/guard";
+import { hermetic } from "../fixtures/hermetic";
 
 const fixture = () => guardedSafe("1.5.0");
 

@@ -5,8 +5,8 @@ import fc from "fast-check";
 
 import { revertData } from "../../lib/revert";
 import type { RollingWindowMock, RollingWindowReferenceMock } from "../../typechain-types";
-import { hermetic } from "../fixtures/hermetic";
 import { DAY, HOUR } from "../fixtures/constants";
+import { hermetic } from "../fixtures/hermetic";
 
 // Under coverage (COVERAGE=1) every instrumented step costs several times more: a tenth of the sequences still runs
 // every branch, and the full count runs in `npm test`.

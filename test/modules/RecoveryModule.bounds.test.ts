@@ -2,8 +2,9 @@ import { expect } from "chai";
 import { impersonateAccount, loadFixture, stopImpersonatingAccount } from "@nomicfoundation/hardhat-network-helpers";
 import { ethers } from "hardhat";
 
-import { hermetic } from "../guards/hermetic";
-import { DAY, HOUR, moduleSafe, safeIface } from "./helpers";
+import { DAY, HOUR, safeIface } from "../fixtures/constants";
+import { hermetic } from "../fixtures/hermetic";
+import { moduleSafe } from "../fixtures/modules";
 
 /** A 1-of-1 Safe with the RecoveryModule enabled, and the Safe itself as a signer (impersonated) to call its setters. */
 async function fixture() {
