@@ -24,10 +24,10 @@ export interface ToolkitEntry {
 /** Constructor arguments: the fallback handler trusts the opt-in of this chain's TreasuryGuard singleton only. */
 async function constructorArgs(hre: HardhatRuntimeEnvironment, name: ToolkitContract): Promise<string> {
   if (name !== "TreasuryFallbackHandler") return "0x";
-  return AbiCoder.defaultAbiCoder().encode(["address"], [(await spec(hre, "TreasuryGuard")).address]);
+  return AbiCoder.defaultAbiCoder().encode(["address"], [(await singletonSpec(hre, "TreasuryGuard")).address]);
 }
 
-async function spec(hre: HardhatRuntimeEnvironment, name: ToolkitContract): Promise<SingletonSpec> {
+async function singletonSpec(hre: HardhatRuntimeEnvironment, name: ToolkitContract): Promise<SingletonSpec> {
   const artifact = await hre.artifacts.readArtifact(name);
   const initCode = concat([artifact.bytecode, await constructorArgs(hre, name)]);
   return { name, artifact, initCode, address: getCreate2Address(SINGLETON_FACTORY, ZeroHash, keccak256(initCode)) };
@@ -35,7 +35,7 @@ async function spec(hre: HardhatRuntimeEnvironment, name: ToolkitContract): Prom
 
 /** Where a toolkit singleton lives (or will live) on any chain: CREATE2 through the Safe singleton factory. */
 export async function toolkitAddress(hre: HardhatRuntimeEnvironment, name: ToolkitContract): Promise<string> {
-  return (await spec(hre, name)).address;
+  return (await singletonSpec(hre, name)).address;
 }
 
 /**
@@ -46,7 +46,7 @@ export async function deployToolkit(
   hre: HardhatRuntimeEnvironment,
   names: readonly ToolkitContract[] = TOOLKIT_CONTRACTS,
 ): Promise<ToolkitEntry[]> {
-  const specs = await Promise.all(names.map((n) => spec(hre, n)));
+  const specs = await Promise.all(names.map((n) => singletonSpec(hre, n)));
   const missing: SingletonSpec[] = [];
   for (const s of specs) if ((await hre.ethers.provider.getCode(s.address)) === "0x") missing.push(s);
   if (missing.length > 0) {

@@ -63,7 +63,7 @@ export function recoveryCalls(module: string, setup: RecoverySetup, guard?: stri
  * What the guard must know about the modules: the recovery module's owner changes pass the module guard, and the
  * modules' tightening-only operations (cancel a recovery, lower an allowance, remove a recipient) stay instant.
  */
-export function guardPolicyForModules(addresses: ModuleAddresses): {
+export function modulePolicyAdditions(addresses: ModuleAddresses): {
   recoveryModule?: string;
   trustedSelectors: { target: string; selector: string }[];
 } {

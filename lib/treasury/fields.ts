@@ -22,12 +22,14 @@ function checkedAddress(refuse: (address: string) => string | undefined) {
 }
 
 /** An owner (or guardian): not the zero address nor Safe's sentinel. */
-export const address = checkedAddress((a) =>
+export const ownerAddress = checkedAddress((a) =>
   [ZeroAddress, SENTINEL].includes(a) ? `${a} cannot be an owner (reserved by Safe)` : undefined,
 );
 
 /** Any account (recipient, token, target): checksummed or all-lowercase, not the zero address. */
-export const account = checkedAddress((a) => (a === ZeroAddress ? "the zero address is not allowed here" : undefined));
+export const nonZeroAddress = checkedAddress((a) =>
+  a === ZeroAddress ? "the zero address is not allowed here" : undefined,
+);
 
 export const seconds = (what: string) =>
   z

@@ -5,8 +5,8 @@ import { z } from "zod";
 import { TREASURY_MODULE_ID } from "../../deploy/modules/Treasury";
 import { UserError } from "../errors";
 import {
-  account,
-  address,
+  nonZeroAddress,
+  ownerAddress,
   assetKey,
   checkThreshold,
   checkTokenAmount,
@@ -37,8 +37,10 @@ export class TreasuryParamsError extends UserError {
 /** Delegates' allowances per rolling 24h (SpendingLimitModule). */
 const SpendingLimitSchema = z
   .object({
-    allowances: z.array(TokenAmount.extend({ delegate: account }).strict()).min(1, "give at least one allowance"),
-    recipients: z.array(z.object({ delegate: account, recipient: account }).strict()).default([]),
+    allowances: z
+      .array(TokenAmount.extend({ delegate: nonZeroAddress }).strict())
+      .min(1, "give at least one allowance"),
+    recipients: z.array(z.object({ delegate: nonZeroAddress, recipient: nonZeroAddress }).strict()).default([]),
     useGuardRecipients: z.boolean().default(false),
   })
   .strict()
@@ -57,7 +59,7 @@ const SpendingLimitSchema = z
 const RecoverySchema = z
   .object({
     guardians: z
-      .array(account)
+      .array(nonZeroAddress)
       .min(1, "give at least one guardian")
       .max(R.maxGuardians, `at most ${R.maxGuardians} guardians`),
     threshold: z.number().int("must be a whole number"),
@@ -90,18 +92,21 @@ const RecoverySchema = z
 const GuardSchema = z
   .object({
     caps: z.array(TokenAmount).default([]),
-    recipients: z.array(account).default([]),
-    trustedTargets: z.array(account).default([]),
+    recipients: z.array(nonZeroAddress).default([]),
+    trustedTargets: z.array(nonZeroAddress).default([]),
     trustedSelectors: z
       .array(
         z
-          .object({ target: account, selector: z.string().regex(/^0x[0-9a-fA-F]{8}$/, "must be a 4-byte selector") })
+          .object({
+            target: nonZeroAddress,
+            selector: z.string().regex(/^0x[0-9a-fA-F]{8}$/, "must be a 4-byte selector"),
+          })
           .strict(),
       )
       .default([]),
     delay: seconds("delay").optional(),
     expiry: seconds("expiry").optional(),
-    recoveryModule: account.optional(),
+    recoveryModule: nonZeroAddress.optional(),
     offchainSignatures: z.boolean().optional(),
   })
   .strict()
@@ -134,7 +139,7 @@ const FallbackHandlerSchema = z
 
 const TreasuryParamsSchema = z
   .object({
-    owners: z.array(address).min(1, "give at least one owner"),
+    owners: z.array(ownerAddress).min(1, "give at least one owner"),
     threshold: z.number({ invalid_type_error: "must be a number" }).int("must be a whole number"),
     saltNonce: z
       .union([z.string().regex(/^\d+$/, "must be a decimal integer"), z.number().int().nonnegative()])
@@ -145,7 +150,7 @@ const TreasuryParamsSchema = z
       .default(DEFAULT_SAFE_VERSION),
     l2: z.boolean().default(false),
     fallbackHandler: FallbackHandlerSchema,
-    setupTo: address.optional(),
+    setupTo: ownerAddress.optional(),
     setupData: z
       .string()
       .regex(/^0x([0-9a-fA-F]{2})*$/, "must be 0x-prefixed hex bytes")

@@ -2,7 +2,7 @@ import { getAddress, ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { guardInstallCalls, type GuardPolicy } from "../guard/install";
-import { guardPolicyForModules, recoveryCalls, spendingLimitCalls, type ModuleAddresses } from "../modules/install";
+import { modulePolicyAdditions, recoveryCalls, spendingLimitCalls, type ModuleAddresses } from "../modules/install";
 import { setupHook, type SafeCall } from "../safe/install";
 import { canonicalContract } from "../safe/canonical";
 import { resolveSafeSetup, type ResolvedSafeSetup } from "../safe/create";
@@ -11,7 +11,7 @@ import { toBaseUnits } from "./fields";
 import type { TreasuryParams } from "./params";
 
 /** The guard section as the policy lib/guard/install.ts writes (amounts in base units). */
-export function guardPolicy(guard: NonNullable<TreasuryParams["guard"]>): GuardPolicy {
+export function toGuardPolicy(guard: NonNullable<TreasuryParams["guard"]>): GuardPolicy {
   return {
     caps: guard.caps.map((c) => {
       const { asset, amount } = toBaseUnits(c);
@@ -61,7 +61,7 @@ export function toolkitContractsFor(params: TreasuryParams): ToolkitContract[] {
   ];
 }
 
-function need(address: string | undefined, what: string): string {
+function requireAddress(address: string | undefined, what: string): string {
   if (!address) throw new Error(`treasurySetup: the parameters install the ${what}; pass its address`);
   return address;
 }
@@ -72,10 +72,10 @@ function need(address: string | undefined, what: string): string {
  */
 export function treasuryInstallCalls(params: TreasuryParams, toolkit: ToolkitAddresses): SafeCall[] {
   const calls: SafeCall[] = [];
-  const guard = params.guard ? need(toolkit.guard, "TreasuryGuard") : undefined;
+  const guard = params.guard ? requireAddress(toolkit.guard, "TreasuryGuard") : undefined;
   const modules: ModuleAddresses = { guard };
   if (params.spendingLimit) {
-    modules.spendingLimit = need(toolkit.spendingLimit, "SpendingLimitModule");
+    modules.spendingLimit = requireAddress(toolkit.spendingLimit, "SpendingLimitModule");
     calls.push(
       ...spendingLimitCalls(
         modules.spendingLimit,
@@ -98,7 +98,7 @@ export function treasuryInstallCalls(params: TreasuryParams, toolkit: ToolkitAdd
   // the guard was already the Safe's guard when the module first observed the Safe.
   const recovery: SafeCall[] = [];
   if (params.recovery) {
-    modules.recovery = need(toolkit.recovery, "RecoveryModule");
+    modules.recovery = requireAddress(toolkit.recovery, "RecoveryModule");
     recovery.push(
       ...recoveryCalls(
         modules.recovery,
@@ -108,8 +108,8 @@ export function treasuryInstallCalls(params: TreasuryParams, toolkit: ToolkitAdd
     );
   }
   if (params.guard && guard) {
-    const policy = guardPolicy(params.guard);
-    const forModules = guardPolicyForModules(modules);
+    const policy = toGuardPolicy(params.guard);
+    const forModules = modulePolicyAdditions(modules);
     calls.push(
       ...guardInstallCalls(guard, params.safeVersion, {
         ...policy,
@@ -128,7 +128,7 @@ export type TreasurySetup = ResolvedSafeSetup & { fallbackHandler: string; setup
  * signatures do not count as the Safe's unless it opts in through the guard (docs/threat-model.md).
  */
 function fallbackHandlerFor(params: TreasuryParams, toolkit: ToolkitAddresses): string {
-  if (usesToolkitHandler(params)) return need(toolkit.fallbackHandler, "TreasuryFallbackHandler");
+  if (usesToolkitHandler(params)) return requireAddress(toolkit.fallbackHandler, "TreasuryFallbackHandler");
   if (params.fallbackHandler === "CompatibilityFallbackHandler") {
     return canonicalContract(params.safeVersion, "compatibilityFallbackHandler").address;
   }

@@ -1,6 +1,7 @@
 import { getBytes, hexlify, Interface, ZeroAddress } from "ethers";
 
 import { DAY, HOUR } from "../fixtures/constants";
+import { windowAvailable } from "../fixtures/window";
 
 /**
  * Reference model of the TreasuryGuard policy, written from docs/policy.md (not from the contract): what a Safe may
@@ -229,12 +230,7 @@ export class Model {
 
   /** Capacity at time t: the cap minus what was counted in hours h-24 .. h (docs/policy.md "Rolling window"). */
   available(asset: string, t: bigint): bigint {
-    const cap = this.capOf(asset);
-    const from = t / HOUR - 24n;
-    const spent = (this.counted.get(asset.toLowerCase()) ?? [])
-      .filter((s) => s.t / HOUR >= from)
-      .reduce((a, s) => a + s.amount, 0n);
-    return cap > spent ? cap - spent : 0n;
+    return windowAvailable(this.capOf(asset), this.counted.get(asset.toLowerCase()) ?? [], t);
   }
 
   queueState(id: number, t: bigint): bigint {

@@ -7,13 +7,10 @@ import { batch } from "../fixtures/batch";
 import { DAY, ETH, HOUR } from "../fixtures/constants";
 import { guardedSafe, time } from "../fixtures/guard";
 import { hermetic } from "../fixtures/hermetic";
+import { type Spend, sumBetween, windowSum } from "../fixtures/window";
 
 const CAP = parseEther("10");
 const UNIT = parseEther("1");
-
-type Spend = { t: bigint; amount: bigint };
-const sumBetween = (spends: Spend[], from: bigint, to: bigint) =>
-  spends.filter((s) => s.t >= from && s.t <= to).reduce((a, s) => a + s.amount, 0n);
 
 for (const version of ["1.5.0", "1.4.1"] as const) {
   describe(`TreasuryGuard (Safe ${version}) rolling cap property`, function () {
@@ -69,7 +66,7 @@ for (const version of ["1.5.0", "1.4.1"] as const) {
               ok = false;
             }
             const t = BigInt(await time.latest());
-            const inWindow = sumBetween(counted, (t / HOUR - 24n) * HOUR, t);
+            const inWindow = windowSum(counted, t);
             // The guard decides exactly as the hourly-bucket model...
             expect(ok, `spend ${total} at ${t} with ${inWindow} counted`).to.equal(inWindow + total <= CAP);
             if (ok) counted.push({ t, amount: total });

@@ -7,6 +7,7 @@ import { revertData } from "../../lib/revert";
 import type { RollingWindowMock, RollingWindowReferenceMock } from "../../typechain-types";
 import { DAY, HOUR } from "../fixtures/constants";
 import { hermetic } from "../fixtures/hermetic";
+import { type Spend, sumBetween, windowSum } from "../fixtures/window";
 
 // Under coverage (COVERAGE=1) every instrumented step costs several times more: a tenth of the sequences still runs
 // every branch, and the full count runs in `npm test`.
@@ -411,10 +412,7 @@ describe("RollingWindow", function () {
   });
 
   describe("properties", function () {
-    // A reference model: the list of counted spends.
-    type Spend = { t: bigint; amount: bigint };
-    const sumSince = (spends: Spend[], from: bigint, to: bigint) =>
-      spends.filter((s) => s.t >= from && s.t <= to).reduce((a, s) => a + s.amount, 0n);
+    // The reference model (test/fixtures/window): the list of counted spends.
 
     const op = fc.oneof(
       { weight: 5, arbitrary: fc.record({ kind: fc.constant("spend" as const), amount: fc.bigInt(0n, 60n) }) },
@@ -454,8 +452,7 @@ describe("RollingWindow", function () {
             let t = T0 + BigInt(run) * 10n * DAY + offset;
             const counted: Spend[] = [];
             const attempt = async (amount: bigint) => {
-              const hourStart = (t / HOUR - 24n) * HOUR;
-              const inWindow = sumSince(counted, hourStart, t);
+              const inWindow = windowSum(counted, t);
               const expectedOk = inWindow + amount <= cap;
               // Alternately through trySpend and trySpendFrom (the header read by the caller).
               const viaHeader = counted.length % 2 === 1;
@@ -468,7 +465,7 @@ describe("RollingWindow", function () {
                 counted.push({ t, amount });
               } else {
                 // Refused: it would really have broken the cap over (t - 25h, t].
-                expect(sumSince(counted, t - DAY - HOUR + 1n, t) + amount).to.be.gt(cap);
+                expect(sumBetween(counted, t - DAY - HOUR + 1n, t) + amount).to.be.gt(cap);
               }
               return ok;
             };
@@ -484,17 +481,16 @@ describe("RollingWindow", function () {
                 if (total <= avail) {
                   for (const a of o.amounts) expect(await attempt(a)).to.equal(true);
                 } else {
-                  expect(sumSince(counted, t - DAY - HOUR + 1n, t) + total).to.be.gt(cap);
+                  expect(sumBetween(counted, t - DAY - HOUR + 1n, t) + total).to.be.gt(cap);
                 }
               }
               // The view agrees with the model.
-              const hourStart = (t / HOUR - 24n) * HOUR;
-              const inWindow = sumSince(counted, hourStart, t);
+              const inWindow = windowSum(counted, t);
               expect(await fresh.available(cap, t)).to.equal(cap > inWindow ? cap - inWindow : 0n);
             }
             // Safety: every 24h interval [s, s + 24h) starting at a counted spend stays within the cap.
             for (const s of counted) {
-              expect(sumSince(counted, s.t, s.t + DAY - 1n), `interval from ${s.t}`).to.be.lte(cap);
+              expect(sumBetween(counted, s.t, s.t + DAY - 1n), `interval from ${s.t}`).to.be.lte(cap);
             }
             // nextIncrease is when the model's in-window sum first drops (if ever).
             const next = await fresh.nextIncrease(cap, t);
@@ -548,17 +544,17 @@ describe("RollingWindow", function () {
             let t = T0 + BigInt(run) * 10n * DAY;
             // The model: what each hour counts.
             const hours = new Map<bigint, bigint>();
-            const windowSum = (at: bigint) => {
-              let sum = 0n;
-              for (const [h, a] of hours) if (h >= at / HOUR - 24n && h <= at / HOUR) sum += a;
-              return sum;
-            };
+            const hourlySum = (at: bigint) =>
+              windowSum(
+                [...hours].map(([h, amount]) => ({ t: h * HOUR, amount })),
+                at,
+              );
             for (const s of steps) {
               const hour = t / HOUR;
               if (s.kind === "jump") {
                 t += s.seconds;
               } else if (s.kind === "spend") {
-                const ok = windowSum(t) + s.amount <= cap;
+                const ok = hourlySum(t) + s.amount <= cap;
                 await fresh.trySpend(cap, s.amount, t);
                 if (ok) hours.set(hour, (hours.get(hour) ?? 0n) + s.amount);
               } else {
@@ -573,12 +569,12 @@ describe("RollingWindow", function () {
                     .withArgs(amount, current);
                 }
               }
-              expect(await fresh.spent(t), `spent at ${t}`).to.equal(windowSum(t));
+              expect(await fresh.spent(t), `spent at ${t}`).to.equal(hourlySum(t));
             }
             // The window agrees with the model for the next two days, hour by hour.
             for (let k = 0n; k <= 50n; k++) {
               const at = t + k * HOUR;
-              expect(await fresh.spent(at), `spent ${k}h later`).to.equal(windowSum(at));
+              expect(await fresh.spent(at), `spent ${k}h later`).to.equal(hourlySum(at));
             }
           },
         ),
