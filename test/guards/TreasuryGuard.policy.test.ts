@@ -51,38 +51,25 @@ describe("TreasuryGuard policy setters and their classification", function () {
   hermetic();
 
   describe("setDelay / setExpiry bounds", function () {
-    it("rejects a delay outside [MIN_DELAY, MAX_DELAY] and keeps the old one", async function () {
-      const f = await loadFixture(fixture);
-      const caller = f.stranger; // any address is a 'Safe' for its own policy
-      const guard = f.guard.connect(caller);
-      const before = (await guard.policy(caller.address)).delay;
-      await expect(guard.setDelay(MIN - 1n))
-        .to.be.revertedWithCustomError(guard, "InvalidDelay")
-        .withArgs(MIN - 1n, MIN, MAX);
-      await expect(guard.setDelay(MAX + 1n))
-        .to.be.revertedWithCustomError(guard, "InvalidDelay")
-        .withArgs(MAX + 1n, MIN, MAX);
-      expect((await guard.policy(caller.address)).delay).to.equal(before);
-      await expect(guard.setDelay(MIN)).to.emit(guard, "DelayChanged").withArgs(caller.address, before, MIN);
-      await (await guard.setDelay(MAX)).wait();
-      expect((await guard.policy(caller.address)).delay).to.equal(MAX);
-    });
-
-    it("rejects an expiry outside [MIN_EXPIRY, MAX_EXPIRY] and keeps the old one", async function () {
-      const f = await loadFixture(fixture);
-      const caller = f.stranger;
-      const guard = f.guard.connect(caller);
-      const before = (await guard.policy(caller.address)).expiry;
-      await expect(guard.setExpiry(MIN - 1n))
-        .to.be.revertedWithCustomError(guard, "InvalidExpiry")
-        .withArgs(MIN - 1n, MIN, MAX);
-      await expect(guard.setExpiry(MAX + 1n))
-        .to.be.revertedWithCustomError(guard, "InvalidExpiry")
-        .withArgs(MAX + 1n, MIN, MAX);
-      expect((await guard.policy(caller.address)).expiry).to.equal(before);
-      await expect(guard.setExpiry(MAX)).to.emit(guard, "ExpiryChanged").withArgs(caller.address, before, MAX);
-      expect((await guard.policy(caller.address)).expiry).to.equal(MAX);
-    });
+    for (const [setter, error, field, event] of [
+      ["setDelay", "InvalidDelay", "delay", "DelayChanged"],
+      ["setExpiry", "InvalidExpiry", "expiry", "ExpiryChanged"],
+    ] as const) {
+      it(`${setter} rejects a value outside [${MIN}, ${MAX}] and keeps the old one`, async function () {
+        const f = await loadFixture(fixture);
+        const caller = f.stranger; // any address is a 'Safe' for its own policy
+        const guard = f.guard.connect(caller);
+        const read = async () => (await guard.policy(caller.address))[field];
+        const before = await read();
+        for (const out of [MIN - 1n, MAX + 1n]) {
+          await expect(guard[setter](out)).to.be.revertedWithCustomError(guard, error).withArgs(out, MIN, MAX);
+        }
+        expect(await read()).to.equal(before);
+        await expect(guard[setter](MIN)).to.emit(guard, event).withArgs(caller.address, before, MIN);
+        await (await guard[setter](MAX)).wait();
+        expect(await read()).to.equal(MAX);
+      });
+    }
 
     it("a Safe transaction setting an out-of-range delay fails and leaves the delay as it was", async function () {
       const f = await loadFixture(fixture);
