@@ -20,7 +20,7 @@ const signMessageLib = new Interface(["function signMessage(bytes _data)"]);
 const erc777 = new Interface(["function tokensReceived(address,address,address,uint256,bytes,bytes)"]);
 
 /**
- * The guarded 2-of-3 Safe of test/guards/fixtures with the TreasuryFallbackHandler set through the queue (a Safe
+ * The guarded 2-of-3 Safe of test/fixtures/guard with the TreasuryFallbackHandler set through the queue (a Safe
  * self-call is delayed), a permit token on it, and a control Safe (same owners, no guard) that keeps the canonical
  * CompatibilityFallbackHandler of its version.
  */
