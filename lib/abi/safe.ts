@@ -41,7 +41,10 @@ export const safeLibraryInterface = new Interface([
   "function migrateL2WithFallbackHandler()",
 ]);
 
-/** Safe's execTransaction and the events the embedded service indexes (Safe and SafeL2). */
+/**
+ * Safe's execTransaction and the events the embedded service indexes (Safe and SafeL2), and StorageAccessible's
+ * simulateAndRevert, through which the simulation runs SimulateTxAccessor.
+ */
 export const safeExecInterface = new Interface([
   "function execTransaction(address to, uint256 value, bytes data, uint8 operation, uint256 safeTxGas, " +
     "uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes signatures) payable returns (bool)",
