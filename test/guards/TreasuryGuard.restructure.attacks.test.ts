@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, ZeroAddress } from "ethers";
+import { ethers } from "hardhat";
 
 import { batch } from "../fixtures/batch";
 import { CALL, DELEGATECALL, erc20, Reason, safeIface, Verdict } from "../fixtures/constants";
@@ -116,4 +117,23 @@ describe("TreasuryGuard restructure attacks (PackedAmount, SafeCanonical)", func
       expect(await snapshot(f)).to.deep.equal(before);
     });
   }
+
+  it("a compromised module DELEGATECALLing any version's MultiSend is refused, nothing moves", async function () {
+    const f = await loadFixture(fixture);
+    const before = await snapshot(f);
+    const eth = await ethers.provider.getBalance(f.safeAddress);
+    const tx = batch([{ to: f.stranger.address, value: 1n }], MSCO["1.5.0"]);
+    for (const address of Object.values(MULTI_SEND)) {
+      await expect(f.module.exec(f.safeAddress, address, 0n, tx.data!, DELEGATECALL))
+        .to.be.revertedWithCustomError(f.guard, "TransactionForbidden")
+        .withArgs(Reason.PlainMultiSend);
+    }
+    const data = safeIface.encodeFunctionData("enableModule", [f.stranger.address]);
+    const old = batch([{ to: ZeroAddress, data }], MSCO["1.4.1"]);
+    await expect(f.module.exec(f.safeAddress, old.to, 0n, old.data!, DELEGATECALL))
+      .to.be.revertedWithCustomError(f.guard, "DelayRequired")
+      .withArgs(Reason.UntrustedTarget);
+    expect(await ethers.provider.getBalance(f.safeAddress)).to.equal(eth);
+    expect(await snapshot(f)).to.deep.equal(before);
+  });
 });
